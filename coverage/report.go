@@ -1,0 +1,113 @@
+package coverage
+
+import "time"
+
+// ReportSchema names the JSON report's schema; it changes only when the
+// report's meaning changes incompatibly.
+const ReportSchema = "evidence-proxy/coverage/v1"
+
+// Status is a requirement's verdict.
+type Status string
+
+const (
+	// StatusMet: the listed calls prove the requirement.
+	StatusMet Status = "met"
+	// StatusPartial: some of the required evidence is there, not all.
+	StatusPartial Status = "partial"
+	// StatusMissing: no evidence at all.
+	StatusMissing Status = "missing"
+	// StatusViolated: the traffic shows the requirement mishandled (polling
+	// too fast, retrying after an admin decline, …). It wins over met.
+	StatusViolated Status = "violated"
+)
+
+// Statuses lists every status in report order.
+var Statuses = [...]Status{StatusMet, StatusPartial, StatusMissing, StatusViolated}
+
+// Report is the coverage of one ordered record stream against one matrix.
+// It is a pure function of the records and the matrix: it holds no wall
+// clock time, and equal inputs give byte-identical JSON.
+type Report struct {
+	Schema string    `json:"schema"`
+	Matrix MatrixRef `json:"matrix"`
+	// Records is the number of records observed; FirstSeq and LastSeq their
+	// sequence range; From and To the times of the first and last.
+	Records  int       `json:"records"`
+	FirstSeq uint64    `json:"first_seq"`
+	LastSeq  uint64    `json:"last_seq"`
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	Summary  Summary   `json:"summary"`
+	// Requirements in matrix order.
+	Requirements []RequirementResult `json:"requirements"`
+	// Endpoints is the inventory of API endpoint templates, seen or not, in
+	// catalogue order; calls to unknown paths are counted under "other".
+	Endpoints []EndpointUse `json:"endpoints"`
+	// StatusCounts counts responses by status code ("200", "409", …;
+	// "none" for calls without a response).
+	StatusCounts map[string]int `json:"status_counts"`
+	// Timeline buckets calls over the observed time range for charts.
+	Timeline []TimelineBucket `json:"timeline"`
+}
+
+// MatrixRef identifies the matrix a report was computed against.
+type MatrixRef struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	// SHA256 is the hex SHA-256 of the matrix's canonical YAML bytes.
+	SHA256 string `json:"sha256"`
+}
+
+// Summary counts verdicts overall and per evidence area.
+type Summary struct {
+	Total    int            `json:"total"`
+	ByStatus map[Status]int `json:"by_status"`
+	Areas    []AreaSummary  `json:"areas"`
+}
+
+// AreaSummary is the coverage of one auditor evidence area.
+type AreaSummary struct {
+	Area     string `json:"area"`
+	Total    int    `json:"total"`
+	Met      int    `json:"met"`
+	Partial  int    `json:"partial"`
+	Missing  int    `json:"missing"`
+	Violated int    `json:"violated"`
+	// Ratio is Met/Total (0 when Total is 0).
+	Ratio float64 `json:"ratio"`
+}
+
+// RequirementResult is the verdict on one requirement.
+type RequirementResult struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Area        string `json:"area"`
+	Basis       string `json:"basis"`
+	Conditional string `json:"conditional,omitempty"`
+	Status      Status `json:"status"`
+	// Explanation is one line saying why.
+	Explanation string `json:"explanation"`
+	// Evidence are the sequence numbers of the calls that prove the verdict
+	// (for violated, the calls that show the mishandling), ascending.
+	Evidence []uint64 `json:"evidence"`
+	// Steps say how to produce the missing evidence (curl commands through
+	// the proxy); empty when met.
+	Steps []string `json:"steps,omitempty"`
+}
+
+// EndpointUse is one endpoint template of the inventory.
+type EndpointUse struct {
+	Method   string `json:"method"`
+	Template string `json:"template"`
+	Calls    int    `json:"calls"`
+	// Statuses counts responses by status code.
+	Statuses map[string]int `json:"statuses"`
+}
+
+// TimelineBucket counts the calls that started in [Start, Start+Width) by
+// status class ("2xx" … "5xx", "none").
+type TimelineBucket struct {
+	Start   time.Time      `json:"start"`
+	WidthMS int64          `json:"width_ms"`
+	Classes map[string]int `json:"classes"`
+}
