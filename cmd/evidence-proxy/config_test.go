@@ -1,0 +1,120 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadServeConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     []string
+		check   func(t *testing.T, c serveConfig)
+		wantErr string
+	}{
+		{
+			name: "defaults",
+			check: func(t *testing.T, c serveConfig) {
+				if c.Listen != "127.0.0.1:8080" || c.AdminListen != "127.0.0.1:9090" || c.Durability != "sync" || c.Upstream != defaultUpstream {
+					t.Errorf("defaults = %+v", c)
+				}
+			},
+		},
+		{
+			name: "yaml file",
+			args: []string{"--config", "testdata/config/full.yaml"},
+			check: func(t *testing.T, c serveConfig) {
+				if c.Listen != "127.0.0.1:18080" || c.Durability != "async" || c.BodyCap != 2048 || c.DialTimeout != 3*time.Second {
+					t.Errorf("yaml not applied: %+v", c)
+				}
+				if got := c.AllowHosts.String(); got != "staging.api.axyscards.com,other.staging.example" {
+					t.Errorf("allow hosts = %q", got)
+				}
+			},
+		},
+		{
+			name: "environment beats yaml",
+			args: []string{"--config", "testdata/config/full.yaml"},
+			env:  []string{"EVIDENCE_PROXY_LISTEN=127.0.0.1:28080", "EVIDENCE_PROXY_ALLOW_HOST=a.example,b.example", "PATH=/bin"},
+			check: func(t *testing.T, c serveConfig) {
+				if c.Listen != "127.0.0.1:28080" {
+					t.Errorf("listen = %q, want the environment's", c.Listen)
+				}
+				if got := c.AllowHosts.String(); got != "a.example,b.example" {
+					t.Errorf("allow hosts = %q, want the environment's list", got)
+				}
+			},
+		},
+		{
+			name: "flags beat environment and yaml",
+			args: []string{"--config", "testdata/config/full.yaml", "--listen", "127.0.0.1:38080", "--durability", "sync"},
+			env:  []string{"EVIDENCE_PROXY_LISTEN=127.0.0.1:28080"},
+			check: func(t *testing.T, c serveConfig) {
+				if c.Listen != "127.0.0.1:38080" || c.Durability != "sync" {
+					t.Errorf("flags not winning: listen %q durability %q", c.Listen, c.Durability)
+				}
+			},
+		},
+		{name: "unknown yaml key", args: []string{"--config", "testdata/config/unknown-key.yaml"}, wantErr: "field listn not found"},
+		{name: "bad yaml type", args: []string{"--config", "testdata/config/bad-type.yaml"}, wantErr: "cannot unmarshal"},
+		{name: "missing config file", args: []string{"--config", "testdata/config/nope.yaml"}, wantErr: "no such file"},
+		{name: "unknown environment variable", env: []string{"EVIDENCE_PROXY_LISTN=x"}, wantErr: "unknown environment variables: EVIDENCE_PROXY_LISTN"},
+		{name: "bad environment value", env: []string{"EVIDENCE_PROXY_BODY_CAP=many"}, wantErr: "EVIDENCE_PROXY_BODY_CAP"},
+		{name: "unknown flag", args: []string{"--listn", "x"}, wantErr: "flag provided but not defined"},
+		{name: "stray argument", args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := loadServeConfig(tt.args, tt.env, io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestServeConfigValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		mutate  func(c *serveConfig)
+		wantErr string
+	}{
+		{name: "defaults are valid", mutate: func(*serveConfig) {}},
+		{name: "production upstream", mutate: func(c *serveConfig) { c.Upstream = "https://production.api.axyscards.com/v2" }, wantErr: "never forwards to production"},
+		{name: "production allowlisted", mutate: func(c *serveConfig) { c.AllowHosts = append(c.AllowHosts, "Production.API.axyscards.com.") }, wantErr: "production is never allowlisted"},
+		{name: "plain http upstream", mutate: func(c *serveConfig) { c.Upstream = "http://staging.api.axyscards.com/v2" }, wantErr: "must be an https:// URL"},
+		{name: "durability", mutate: func(c *serveConfig) { c.Durability = "maybe" }, wantErr: `--durability "maybe"`},
+		{name: "cert without key", mutate: func(c *serveConfig) { c.ClientCert = "c.pem" }, wantErr: "--client-cert and --client-key go together"},
+		{name: "client CA without TLS", mutate: func(c *serveConfig) { c.RequireClientCA = "ca.pem" }, wantErr: "needs --tls-cert"},
+		{name: "bad listen address", mutate: func(c *serveConfig) { c.Listen = "8080" }, wantErr: "--listen"},
+		{name: "zero timeout", mutate: func(c *serveConfig) { c.IdleTimeout = 0 }, wantErr: "--idle-timeout"},
+		{name: "log level", mutate: func(c *serveConfig) { c.LogLevel = "loud" }, wantErr: "unknown level"},
+		{name: "several errors at once", mutate: func(c *serveConfig) { c.Durability = "x"; c.QueueSize = 0 }, wantErr: "--queue-size 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := defaultServeConfig()
+			tt.mutate(&c)
+			err := c.validate()
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("validate: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
+	}
+}
