@@ -30,6 +30,9 @@ type Options struct {
 	// Coverage writes the live coverage report in one of the formats
 	// "html", "json" or "md".
 	Coverage func(w io.Writer, format string) error
+	// CoverageCSP is the Content-Security-Policy sent with the HTML report;
+	// the report is self-contained, so the policy can forbid every load.
+	CoverageCSP string
 	// Snapshot writes a consistent copy of the store.
 	Snapshot func(w io.Writer) (int64, error)
 	// Logger receives errors that can no longer be sent to the client; nil
@@ -95,6 +98,10 @@ func (o Options) coverage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if format == "html" && o.CoverageCSP != "" {
+		w.Header().Set("Content-Security-Policy", o.CoverageCSP)
+	}
 	if err := o.Coverage(w, format); err != nil {
 		o.Logger.Error("render coverage", "format", format, "err", err)
 	}

@@ -20,8 +20,9 @@ func TestHandler(t *testing.T) {
 	c.Add(3)
 	ready := errors.New("store unavailable: disk full")
 	o := Options{
-		Gatherer: reg,
-		Ready:    func() error { return ready },
+		Gatherer:    reg,
+		Ready:       func() error { return ready },
+		CoverageCSP: "default-src 'none'",
 		Coverage: func(w io.Writer, format string) error {
 			_, err := fmt.Fprintf(w, "report as %s", format)
 			return err
@@ -36,16 +37,17 @@ func TestHandler(t *testing.T) {
 	defer srv.Close()
 
 	tests := []struct {
-		name, path   string
-		wantStatus   int
-		wantBody     string
-		wantType     string
+		name, path      string
+		wantStatus      int
+		wantBody        string
+		wantType        string
 		wantDisposition string
+		wantCSP         string
 	}{
 		{name: "healthz", path: "/healthz", wantStatus: 200, wantBody: "ok"},
 		{name: "readyz reports the store error", path: "/readyz", wantStatus: 503, wantBody: "disk full"},
 		{name: "metrics", path: "/metrics", wantStatus: 200, wantBody: "evidence_proxy_test_total 3"},
-		{name: "coverage defaults to html", path: "/coverage", wantStatus: 200, wantBody: "report as html", wantType: "text/html; charset=utf-8"},
+		{name: "coverage defaults to html", path: "/coverage", wantStatus: 200, wantBody: "report as html", wantType: "text/html; charset=utf-8", wantCSP: "default-src 'none'"},
 		{name: "coverage json", path: "/coverage?format=json", wantStatus: 200, wantBody: "report as json", wantType: "application/json"},
 		{name: "coverage markdown", path: "/coverage?format=md", wantStatus: 200, wantBody: "report as md", wantType: "text/markdown; charset=utf-8"},
 		{name: "coverage unknown format", path: "/coverage?format=pdf", wantStatus: 400, wantBody: `unknown format "pdf"`},
@@ -68,6 +70,9 @@ func TestHandler(t *testing.T) {
 			}
 			if tt.wantType != "" && resp.Header.Get("Content-Type") != tt.wantType {
 				t.Errorf("Content-Type = %q, want %q", resp.Header.Get("Content-Type"), tt.wantType)
+			}
+			if tt.wantCSP != "" && resp.Header.Get("Content-Security-Policy") != tt.wantCSP {
+				t.Errorf("Content-Security-Policy = %q, want %q", resp.Header.Get("Content-Security-Policy"), tt.wantCSP)
 			}
 			if tt.wantDisposition != "" && !strings.Contains(resp.Header.Get("Content-Disposition"), tt.wantDisposition) {
 				t.Errorf("Content-Disposition = %q, want %q", resp.Header.Get("Content-Disposition"), tt.wantDisposition)
