@@ -81,9 +81,10 @@ func Handler(o Options) http.Handler {
 }
 
 var contentTypes = map[string]string{
-	"html": "text/html; charset=utf-8",
-	"json": "application/json",
-	"md":   "text/markdown; charset=utf-8",
+	"html":  "text/html; charset=utf-8",
+	"json":  "application/json",
+	"md":    "text/markdown; charset=utf-8",
+	"table": "text/plain; charset=utf-8",
 }
 
 func (o Options) coverage(w http.ResponseWriter, r *http.Request) {
@@ -93,7 +94,7 @@ func (o Options) coverage(w http.ResponseWriter, r *http.Request) {
 	}
 	ct, ok := contentTypes[format]
 	if !ok {
-		writeText(w, http.StatusBadRequest, fmt.Sprintf("unknown format %q: html, json or md\n", format))
+		writeText(w, http.StatusBadRequest, fmt.Sprintf("unknown format %q: html, json, md or table\n", format))
 		return
 	}
 	w.Header().Set("Content-Type", ct)
