@@ -110,8 +110,13 @@ func parseServeConfig(r io.Reader, into *serveConfig) error {
 // YAML file, the environment and explicit flags. It returns the config and
 // whether --check-config was given.
 func loadServeConfig(args []string, environ []string, stderr io.Writer) (serveConfig, bool, error) {
+	return loadConfigFor("serve", "Run the recording proxy.", args, environ, stderr)
+}
+
+// loadConfigFor is loadServeConfig for a command that takes serve's flags.
+func loadConfigFor(name, summary string, args []string, environ []string, stderr io.Writer) (serveConfig, bool, error) {
 	cfg := defaultServeConfig()
-	fs := newFlagSet("serve", "Run the recording proxy.", stderr)
+	fs := newFlagSet(name, summary, stderr)
 	cfg.bind(fs)
 	configPath := fs.String("config", "", "YAML configuration file (keys are the flag names)")
 	check := fs.Bool("check-config", false, "validate the configuration and exit")
@@ -119,7 +124,7 @@ func loadServeConfig(args []string, environ []string, stderr io.Writer) (serveCo
 		return cfg, false, err
 	}
 	if fs.NArg() > 0 {
-		return cfg, false, usageError(fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0)))
+		return cfg, false, usageError(fmt.Sprintf("%s: unexpected argument %q", name, fs.Arg(0)))
 	}
 	explicit := map[string]string{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = f.Value.String() })

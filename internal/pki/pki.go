@@ -250,3 +250,16 @@ func orDefault(d, def time.Duration) time.Duration {
 	}
 	return d
 }
+
+// LoadCertPool reads a PEM bundle of trusted certificates.
+func LoadCertPool(path string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load trust bundle: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("load trust bundle %s: no PEM certificates", path)
+	}
+	return pool, nil
+}

@@ -1,0 +1,223 @@
+package coverage
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+)
+
+// Engine classifies an ordered record stream against a matrix. Feed it
+// every record in sequence order with Observe; Report judges what it has
+// seen so far and may be called at any point. The result depends only on
+// the records and the matrix: no wall clock is read (the engine's "now" is
+// the latest record time), so the same records give the same report,
+// whether fed live in batches or offline in one go.
+//
+// Memory grows with the number of entities (cardholders, cards, tokens,
+// windows) and failures still within their window, not with the number of
+// records: evidence lists are bounded.
+//
+// An Engine is not safe for concurrent use; Live wraps one for that.
+type Engine struct {
+	m      *Matrix
+	w      *world
+	evals  []evaluator
+	forbid []forbidState
+	cv     callView
+	inv    inventory
+
+	records  int
+	firstSeq uint64
+	lastSeq  uint64
+	from, to time.Time
+}
+
+// forbidState collects the calls a requirement forbids.
+type forbidState struct {
+	count int
+	seqs  seqList
+	what  string
+}
+
+// NewEngine returns an engine with nothing observed.
+func NewEngine(m *Matrix) *Engine {
+	e := &Engine{m: m, w: newWorld(m), inv: newInventory()}
+	for _, r := range m.reqs {
+		e.evals = append(e.evals, r.rule.newEval())
+	}
+	e.forbid = make([]forbidState, len(m.reqs))
+	return e
+}
+
+// Observe feeds the next record. Records must come in sequence order; gap
+// records are counted but classify nothing.
+func (e *Engine) Observe(rec *evidence.Record) {
+	if e.records == 0 {
+		e.firstSeq, e.from = rec.Seq, rec.Time
+	}
+	e.records++
+	e.lastSeq, e.to = rec.Seq, rec.Time
+	if rec.Kind != evidence.KindCall {
+		return
+	}
+	if rec.Time.After(e.w.now) {
+		e.w.now = rec.Time
+	}
+	v := &e.cv
+	v.reset(e.w.rt, rec)
+	e.inv.add(v)
+	e.w.collect(v)
+	for i := range e.evals {
+		e.evals[i].observe(e.w, v)
+		e.checkForbid(i, v)
+	}
+	e.w.apply(v)
+}
+
+func (e *Engine) checkForbid(i int, v *callView) {
+	for _, m := range e.m.reqs[i].forbid {
+		if _, ok := m.matchFull(e.w, v); ok {
+			f := &e.forbid[i]
+			f.count++
+			f.seqs.add(v.seq)
+			if f.what == "" {
+				f.what = m.src + conditionsText(m)
+			}
+		}
+	}
+}
+
+// Compute classifies every record next returns until io.EOF.
+func Compute(m *Matrix, next func() (*evidence.Record, error)) (*Report, error) {
+	e := NewEngine(m)
+	for {
+		rec, err := next()
+		if errors.Is(err, io.EOF) {
+			return e.Report(), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read records: %w", err)
+		}
+		e.Observe(rec)
+	}
+}
+
+// Report judges every requirement over the records seen so far.
+func (e *Engine) Report() *Report {
+	verdicts := e.verdicts()
+	r := &Report{
+		Schema:       ReportSchema,
+		Matrix:       e.m.Ref(),
+		Records:      e.records,
+		FirstSeq:     e.firstSeq,
+		LastSeq:      e.lastSeq,
+		From:         e.from,
+		To:           e.to,
+		Requirements: make([]RequirementResult, len(e.m.reqs)),
+	}
+	for i, req := range e.m.reqs {
+		v := verdicts[i]
+		res := RequirementResult{
+			ID: req.ID, Title: req.Title, Area: req.Area, Basis: req.Basis, Conditional: req.Conditional,
+			Status: v.status, Explanation: v.why, Evidence: v.evidence,
+		}
+		if v.status != StatusMet {
+			res.Steps = append([]string(nil), req.Steps...)
+		}
+		r.Requirements[i] = res
+	}
+	r.Summary = summarize(r.Requirements)
+	r.Endpoints, r.StatusCounts, r.Timeline = e.inv.report()
+	return r
+}
+
+// verdicts judges every requirement: the rules first, then requires from
+// their verdicts; a forbidden call makes a requirement violated whatever
+// its rule says.
+func (e *Engine) verdicts() []verdict {
+	out := make([]verdict, len(e.m.reqs))
+	ids := make([]string, len(e.m.reqs))
+	for i, req := range e.m.reqs {
+		ids[i] = req.ID
+		if _, ok := req.rule.(*requiresSpec); !ok {
+			out[i] = e.withForbid(i, e.evals[i].verdict(e.w))
+		}
+	}
+	for i, req := range e.m.reqs {
+		if rs, ok := req.rule.(*requiresSpec); ok {
+			out[i] = e.withForbid(i, judgeRequires(rs, out, ids))
+		}
+	}
+	return out
+}
+
+func (e *Engine) withForbid(i int, v verdict) verdict {
+	f := &e.forbid[i]
+	if f.count == 0 {
+		return v
+	}
+	return verdict{
+		status:   StatusViolated,
+		why:      fmt.Sprintf("%s: %s (%s)", plural(f.count, "forbidden call", "forbidden calls"), f.what, seqsText(f.seqs)),
+		evidence: evidenceOf(f.seqs),
+	}
+}
+
+// summarize counts verdicts overall and per area.
+func summarize(reqs []RequirementResult) Summary {
+	s := Summary{Total: len(reqs), ByStatus: map[Status]int{}}
+	for _, st := range Statuses {
+		s.ByStatus[st] = 0
+	}
+	for _, a := range Areas {
+		as := AreaSummary{Area: a}
+		for _, r := range reqs {
+			if r.Area != a {
+				continue
+			}
+			as.Total++
+			switch r.Status {
+			case StatusMet:
+				as.Met++
+			case StatusPartial:
+				as.Partial++
+			case StatusMissing:
+				as.Missing++
+			case StatusViolated:
+				as.Violated++
+			}
+		}
+		if as.Total > 0 {
+			as.Ratio = float64(as.Met) / float64(as.Total)
+		}
+		s.Areas = append(s.Areas, as)
+	}
+	for _, r := range reqs {
+		s.ByStatus[r.Status]++
+	}
+	return s
+}
+
+// Stats are the engine's sizes, for tests and diagnostics: what it holds in
+// memory besides the matrix. Entities and Held grow with the entities seen
+// and the failures still within their window, never with Records.
+type Stats struct {
+	Records int
+	// Entities counts the entity states and aliases known.
+	Entities int
+	// Held counts the rules' own items: entities part way through a
+	// sequence, polling runs, failures awaiting a retry, list windows.
+	Held int
+}
+
+// Stats returns the engine's current sizes.
+func (e *Engine) Stats() Stats {
+	s := Stats{Records: e.records, Entities: e.w.entityCount()}
+	for _, ev := range e.evals {
+		s.Held += ev.held()
+	}
+	return s
+}

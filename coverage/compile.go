@@ -1,0 +1,300 @@
+package coverage
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// compiler turns a matrix document into rules. It checks everything a
+// matrix can get wrong and names the line.
+type compiler struct {
+	rt       *routes
+	entities []entityDef
+	state    []stateSource
+	aliases  []aliasDef
+	reqs     []requirement
+	reqIndex map[string]int
+}
+
+// entityIndex returns the index of a named entity, or -1.
+func (c *compiler) entityIndex(name string) int {
+	for i := range c.entities {
+		if c.entities[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// aliasFor returns the alias of entity that ref's name stands for, or -1.
+func (c *compiler) aliasFor(entity int, ref callRef) int {
+	name := refName(ref)
+	for i := range c.aliases {
+		if c.aliases[i].entity == entity && c.aliases[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// callPredicate parses a where predicate.
+func (c *compiler) callPredicate(s string, params []string) (predicate, error) {
+	ref, opName, operand, err := splitPredicate(s)
+	if err != nil {
+		return predicate{}, err
+	}
+	if e, _, _ := strings.Cut(ref, "."); c.entityIndex(e) >= 0 {
+		return predicate{}, fmt.Errorf("%q reads entity state: put it under when (or observe in a sequence)", s)
+	}
+	p := predicate{src: s}
+	p.op, _ = parseOp(opName)
+	if p.op.transition() {
+		return p, fmt.Errorf("%q: %s compares entity state before and after a call; use it in an observe step", s, opName)
+	}
+	if p.call, err = parseCallRef(ref, params); err != nil {
+		return p, err
+	}
+	return p, parseOperand(&p, operand)
+}
+
+// statePredicate parses a predicate on an entity field; transitions
+// (rises, falls, unchanged, changes) only where allowed.
+func (c *compiler) statePredicate(s string, transitions bool) (predicate, error) {
+	ref, opName, operand, err := splitPredicate(s)
+	if err != nil {
+		return predicate{}, err
+	}
+	p := predicate{src: s}
+	p.op, _ = parseOp(opName)
+	ename, fname, ok := strings.Cut(ref, ".")
+	e := c.entityIndex(ename)
+	if !ok || e < 0 {
+		return p, fmt.Errorf("%q: want <entity>.<field> with an entity among %s", s, strings.Join(c.entityNames(), ", "))
+	}
+	f := c.entities[e].field(fname)
+	if f < 0 {
+		return p, fmt.Errorf("%q: no state source sets %s.%s (known: %s)", s, ename, fname, strings.Join(c.entities[e].fields, ", "))
+	}
+	if p.op.transition() && !transitions {
+		return p, fmt.Errorf("%q: %s only works in an observe step", s, opName)
+	}
+	p.state = &stateRef{entity: e, field: f}
+	if err := parseOperand(&p, operand); err != nil {
+		return p, err
+	}
+	if p.isKey {
+		return p, fmt.Errorf("%q: $key compares call values; entity state already belongs to the key", s)
+	}
+	return p, nil
+}
+
+func (c *compiler) entityNames() []string {
+	out := make([]string, len(c.entities))
+	for i := range c.entities {
+		out[i] = c.entities[i].name
+	}
+	return out
+}
+
+// identifiers are entity names and ids, alias names, fields and
+// requirement ids: safe as metric label values and in references.
+var identPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]*$`)
+
+func (c *compiler) compileEntities(n *yaml.Node) error {
+	if n == nil {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nodeErr(n, "entities: want a mapping of entity name to its identifier's name (card: cardId)")
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		id, err := scalar(v, "entities: "+k.Value)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !identPattern.MatchString(k.Value) || strings.Contains(k.Value, "."):
+			return nodeErr(k, "entities: %q is not a valid entity name", k.Value)
+		case slices.Contains([]string{"request", "response", "path", "error"}, k.Value):
+			return nodeErr(k, "entities: %q is reserved for call references", k.Value)
+		case c.entityIndex(k.Value) >= 0:
+			return nodeErr(k, "entities: %q appears twice", k.Value)
+		case !identPattern.MatchString(id):
+			return nodeErr(v, "entities: %q is not a valid identifier name", id)
+		}
+		c.entities = append(c.entities, entityDef{name: k.Value, id: id})
+	}
+	return nil
+}
+
+// compileStateFields declares the fields every state source sets, so
+// predicates anywhere can name them.
+func (c *compiler) compileStateFields(n *yaml.Node) error {
+	if n == nil {
+		return nil
+	}
+	for _, item := range items(n) {
+		f, err := fields(item, "state", "call", "where", "origin", "entity", "key", "set")
+		if err != nil {
+			return err
+		}
+		e, err := c.entityOf(f, item, "state")
+		if err != nil {
+			return err
+		}
+		set, err := need(f, item, "state", "set")
+		if err != nil {
+			return err
+		}
+		if set.Kind != yaml.MappingNode || len(set.Content) == 0 {
+			return nodeErr(set, "state: set: want a mapping of field to reference (status: response.body.status)")
+		}
+		for i := 0; i < len(set.Content); i += 2 {
+			name := set.Content[i].Value
+			if !identPattern.MatchString(name) || strings.Contains(name, ".") {
+				return nodeErr(set.Content[i], "state: set: %q is not a valid field name", name)
+			}
+			if c.entities[e].field(name) < 0 {
+				if len(c.entities[e].fields) == maxFields {
+					return nodeErr(set.Content[i], "state: %s has more than %d fields", c.entities[e].name, maxFields)
+				}
+				c.entities[e].fields = append(c.entities[e].fields, name)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *compiler) entityOf(f map[string]*yaml.Node, parent *yaml.Node, what string) (int, error) {
+	en, err := need(f, parent, what, "entity")
+	if err != nil {
+		return -1, err
+	}
+	return c.entityNamed(en, what+": entity")
+}
+
+// entityNamed reads an entity name.
+func (c *compiler) entityNamed(n *yaml.Node, what string) (int, error) {
+	name, err := scalar(n, what)
+	if err != nil {
+		return -1, err
+	}
+	e := c.entityIndex(name)
+	if e < 0 {
+		return -1, nodeErr(n, "%s: unknown entity %q (known: %s)", what, name, strings.Join(c.entityNames(), ", "))
+	}
+	return e, nil
+}
+
+func (c *compiler) compileState(n *yaml.Node) error {
+	if n == nil {
+		return nil
+	}
+	for _, item := range items(n) {
+		f, _ := fields(item, "state", "call", "where", "origin", "entity", "key", "set")
+		e, _ := c.entityOf(f, item, "state")
+		m, _, err := c.compileMatcher(item, matcherOpts{what: "state", entity: e, extra: []string{"entity", "set"}})
+		if err != nil {
+			return err
+		}
+		if !m.key.set {
+			return nodeErr(item, "state: the call does not name the %s in its path; say where it is (key: response.body.%s)", c.entities[e].name, c.entities[e].id)
+		}
+		if len(m.when) > 0 || len(m.keyWhere) > 0 {
+			return nodeErr(item, "state: when and $key do not apply to state sources")
+		}
+		src := stateSource{match: m, entity: e, key: m.key}
+		set := f["set"]
+		for i := 0; i+1 < len(set.Content); i += 2 {
+			s, err := scalar(set.Content[i+1], "state: set")
+			if err != nil {
+				return err
+			}
+			ref, err := parseCallRef(s, m.params(c.rt))
+			if err != nil {
+				return nodeErr(set.Content[i+1], "state: set: %v", err)
+			}
+			src.set = append(src.set, fieldSource{field: c.entities[e].field(set.Content[i].Value), ref: ref})
+		}
+		c.state = append(c.state, src)
+	}
+	return nil
+}
+
+func (c *compiler) compileAliases(n *yaml.Node) error {
+	if n == nil {
+		return nil
+	}
+	for _, item := range items(n) {
+		f, err := fields(item, "aliases", "call", "where", "origin", "entity", "name", "value", "means")
+		if err != nil {
+			return err
+		}
+		e, err := c.entityOf(f, item, "aliases")
+		if err != nil {
+			return err
+		}
+		var a aliasDef
+		a.entity = e
+		if a.name, err = c.aliasName(f, item); err != nil {
+			return err
+		}
+		m, _, err := c.compileMatcher(item, matcherOpts{what: "aliases", entity: -1, extra: []string{"entity", "name", "value", "means"}})
+		if err != nil {
+			return err
+		}
+		a.match = m
+		params := m.params(c.rt)
+		if a.value, err = c.aliasRef(f, item, "value", params); err != nil {
+			return err
+		}
+		means, err := c.aliasRef(f, item, "means", params)
+		if err != nil {
+			return err
+		}
+		a.means = keyRef{set: true, ref: means, entity: e, alias: c.aliasFor(e, means)}
+		c.aliases = append(c.aliases, a)
+	}
+	return nil
+}
+
+func (c *compiler) aliasName(f map[string]*yaml.Node, item *yaml.Node) (string, error) {
+	nn, err := need(f, item, "aliases", "name")
+	if err != nil {
+		return "", err
+	}
+	name, err := scalar(nn, "aliases: name")
+	if err != nil {
+		return "", err
+	}
+	if !identPattern.MatchString(name) {
+		return "", nodeErr(nn, "aliases: %q is not a valid name", name)
+	}
+	for i := range c.aliases {
+		if c.aliases[i].name == name {
+			return "", nodeErr(nn, "aliases: %q appears twice", name)
+		}
+	}
+	return name, nil
+}
+
+func (c *compiler) aliasRef(f map[string]*yaml.Node, item *yaml.Node, key string, params []string) (callRef, error) {
+	n, err := need(f, item, "aliases", key)
+	if err != nil {
+		return callRef{}, err
+	}
+	s, err := scalar(n, "aliases: "+key)
+	if err != nil {
+		return callRef{}, err
+	}
+	r, err := parseCallRef(s, params)
+	if err != nil {
+		return r, nodeErr(n, "aliases: %s: %v", key, err)
+	}
+	return r, nil
+}

@@ -1,0 +1,140 @@
+package coverage
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+)
+
+// inventory counts calls per endpoint and status, and over time.
+type inventory struct {
+	// calls and statuses are indexed by catalogue index; the last entry is
+	// OtherEndpoint. A status of 0 stands for no response.
+	calls    []int
+	statuses []map[int]int
+	total    map[int]int
+	timeline timeline
+}
+
+func newInventory() inventory {
+	inv := inventory{
+		calls:    make([]int, len(catalogue)+1),
+		statuses: make([]map[int]int, len(catalogue)+1),
+		total:    map[int]int{},
+	}
+	for i := range inv.statuses {
+		inv.statuses[i] = map[int]int{}
+	}
+	return inv
+}
+
+func (inv *inventory) add(v *callView) {
+	i := v.ep
+	if i < 0 {
+		i = len(catalogue)
+	}
+	inv.calls[i]++
+	inv.statuses[i][v.status]++
+	inv.total[v.status]++
+	inv.timeline.add(v.start, evidence.StatusClass(v.status))
+}
+
+func statusKey(status int) string {
+	if status == 0 {
+		return "none"
+	}
+	return strconv.Itoa(status)
+}
+
+func statusMap(m map[int]int) map[string]int {
+	out := make(map[string]int, len(m))
+	for st, n := range m {
+		out[statusKey(st)] = n
+	}
+	return out
+}
+
+func (inv *inventory) report() ([]EndpointUse, map[string]int, []TimelineBucket) {
+	eps := make([]EndpointUse, 0, len(inv.calls))
+	for i, ep := range catalogue {
+		eps = append(eps, EndpointUse{Method: ep.Method, Template: ep.Template, Calls: inv.calls[i], Statuses: statusMap(inv.statuses[i])})
+	}
+	other := len(catalogue)
+	eps = append(eps, EndpointUse{Method: "*", Template: OtherEndpoint, Calls: inv.calls[other], Statuses: statusMap(inv.statuses[other])})
+	return eps, statusMap(inv.total), inv.timeline.report()
+}
+
+// timelineBuckets is the most buckets a timeline holds; when calls spread
+// further, the buckets double in width and merge pairwise, so memory stays
+// fixed and the result depends only on the calls.
+const timelineBuckets = 60
+
+// classNames are the status classes a timeline counts, in index order.
+func classNames() [6]string { return [6]string{"1xx", "2xx", "3xx", "4xx", "5xx", "none"} }
+
+type timeline struct {
+	set     bool
+	base    time.Time
+	width   time.Duration
+	buckets [][6]int
+}
+
+func classIndex(class string) int {
+	for i, c := range classNames() {
+		if c == class {
+			return i
+		}
+	}
+	return 5
+}
+
+func (t *timeline) add(at time.Time, class string) {
+	if !t.set {
+		t.set, t.base, t.width = true, at.Truncate(time.Second), time.Second
+	}
+	idx := t.index(at)
+	for idx >= timelineBuckets {
+		t.merge()
+		idx = t.index(at)
+	}
+	for len(t.buckets) <= idx {
+		t.buckets = append(t.buckets, [6]int{})
+	}
+	t.buckets[idx][classIndex(class)]++
+}
+
+func (t *timeline) index(at time.Time) int {
+	d := at.Sub(t.base)
+	if d < 0 {
+		return 0
+	}
+	return int(d / t.width)
+}
+
+// merge doubles the bucket width.
+func (t *timeline) merge() {
+	t.width *= 2
+	merged := make([][6]int, (len(t.buckets)+1)/2)
+	for i, b := range t.buckets {
+		for c := range b {
+			merged[i/2][c] += b[c]
+		}
+	}
+	t.buckets = merged
+}
+
+func (t *timeline) report() []TimelineBucket {
+	out := make([]TimelineBucket, len(t.buckets))
+	names := classNames()
+	for i, b := range t.buckets {
+		tb := TimelineBucket{Start: t.base.Add(time.Duration(i) * t.width), WidthMS: t.width.Milliseconds(), Classes: map[string]int{}}
+		for c, n := range b {
+			if n > 0 {
+				tb.Classes[names[c]] = n
+			}
+		}
+		out[i] = tb
+	}
+	return out
+}

@@ -1,0 +1,449 @@
+package coverage
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// callPattern is "METHOD TEMPLATE [STATUS]": GET /cards/{cardId} 2xx,
+// "* /staging/* any", PUT /cardholders/{cardholderId} 409.
+type callPattern struct {
+	src    string
+	method string // "" for any method
+	eps    []int  // catalogue indexes; nil for a prefix or any path
+	prefix string // for TEMPLATE ending in /*, the path prefix with its slash
+	status statusSet
+}
+
+// statusSet is the STATUS part of a pattern: any (also no response at all),
+// none (no response), classes such as 2xx and exact codes, joined by |.
+type statusSet struct {
+	any     bool
+	none    bool
+	classes uint8 // bit c set for "cxx"
+	codes   []int
+}
+
+func (s statusSet) match(hasResp bool, status int) bool {
+	switch {
+	case s.any:
+		return true
+	case !hasResp:
+		return s.none
+	case status >= 100 && status <= 599 && s.classes&(1<<(status/100)) != 0:
+		return true
+	}
+	return slices.Contains(s.codes, status)
+}
+
+func parseStatusSet(s string) (statusSet, error) {
+	var out statusSet
+	for part := range strings.SplitSeq(s, "|") {
+		switch {
+		case part == "any":
+			out.any = true
+		case part == "none":
+			out.none = true
+		case len(part) == 3 && part[1:] == "xx" && part[0] >= '1' && part[0] <= '5':
+			out.classes |= 1 << (part[0] - '0')
+		default:
+			code, err := strconv.Atoi(part)
+			if err != nil || code < 100 || code > 599 {
+				return out, fmt.Errorf("bad status %q (want a code such as 409, a class such as 4xx, none or any)", part)
+			}
+			out.codes = append(out.codes, code)
+		}
+	}
+	return out, nil
+}
+
+func knownMethod(m string) bool {
+	switch m {
+	case "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS":
+		return true
+	}
+	return false
+}
+
+// parsePattern parses one pattern string.
+func parsePattern(s string) (callPattern, error) {
+	p := callPattern{src: s, status: statusSet{any: true}}
+	parts := strings.Fields(s)
+	if len(parts) < 2 || len(parts) > 3 {
+		return p, fmt.Errorf("%q: want \"METHOD TEMPLATE [STATUS]\", e.g. \"GET /cards/{cardId} 2xx\"", s)
+	}
+	if parts[0] != "*" {
+		if !knownMethod(parts[0]) {
+			return p, fmt.Errorf("%q: unknown method %q", s, parts[0])
+		}
+		p.method = parts[0]
+	}
+	switch tmpl := parts[1]; {
+	case tmpl == "*":
+	case strings.HasSuffix(tmpl, "/*") && strings.HasPrefix(tmpl, "/"):
+		p.prefix = strings.TrimSuffix(tmpl, "*")
+	default:
+		for _, i := range templateIndexes(tmpl) {
+			if p.method == "" || catalogue[i].Method == p.method {
+				p.eps = append(p.eps, i)
+			}
+		}
+		if len(p.eps) == 0 {
+			return p, fmt.Errorf("%q: no endpoint %s %s in the catalogue", s, parts[0], tmpl)
+		}
+	}
+	if len(parts) == 3 {
+		st, err := parseStatusSet(parts[2])
+		if err != nil {
+			return p, fmt.Errorf("%q: %w", s, err)
+		}
+		p.status = st
+	}
+	return p, nil
+}
+
+func (p *callPattern) match(v *callView) bool {
+	if p.method != "" && p.method != v.method {
+		return false
+	}
+	switch {
+	case p.eps != nil:
+		if !slices.Contains(p.eps, v.ep) {
+			return false
+		}
+	case p.prefix != "":
+		if !strings.HasPrefix(v.path, p.prefix) {
+			return false
+		}
+	}
+	return p.status.match(v.hasResp, v.status)
+}
+
+// params returns the path parameters every endpoint of the pattern has.
+func (p *callPattern) params(rt *routes) []string {
+	if len(p.eps) == 0 {
+		return nil
+	}
+	out := slices.Clone(rt.params[p.eps[0]])
+	for _, i := range p.eps[1:] {
+		out = slices.DeleteFunc(out, func(n string) bool { return !slices.Contains(rt.params[i], n) })
+	}
+	return out
+}
+
+// origin says which answers a matcher accepts.
+type origin uint8
+
+const (
+	// originUpstream: a response from the API itself (the default).
+	originUpstream origin = iota
+	// originProxy: the proxy's own answer (a refusal or a synthetic error)
+	// or no response at all.
+	originProxy
+	// originAny: whatever happened to the call.
+	originAny
+)
+
+func parseOrigin(s string) (origin, bool) {
+	switch s {
+	case "upstream":
+		return originUpstream, true
+	case "proxy":
+		return originProxy, true
+	case "any":
+		return originAny, true
+	}
+	return 0, false
+}
+
+func (o origin) match(v *callView) bool {
+	upstream := v.hasResp && !v.synthetic
+	switch o {
+	case originUpstream:
+		return upstream
+	case originProxy:
+		return !upstream
+	}
+	return true
+}
+
+// keyRef says how a call names the entity a rule correlates by: a
+// reference, resolved through an alias when the reference's name is an
+// alias of that entity (path.token stands for a card).
+type keyRef struct {
+	set    bool
+	ref    callRef
+	entity int
+	alias  int // index into the matrix's aliases, or -1
+}
+
+// callMatcher selects calls: any of its patterns, from the right origin,
+// where every predicate holds; with a key, when the keyed entity's known
+// state satisfies every when predicate.
+type callMatcher struct {
+	src      string
+	patterns []callPattern
+	origin   origin
+	where    []predicate
+	// keyWhere are the where predicates comparing with $key.
+	keyWhere []predicate
+	when     []predicate
+	key      keyRef
+}
+
+// match reports whether the call fits patterns, origin and the where
+// predicates that do not need a key.
+func (m *callMatcher) match(w *world, v *callView) bool {
+	if !m.origin.match(v) {
+		return false
+	}
+	hit := false
+	for i := range m.patterns {
+		if m.patterns[i].match(v) {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return false
+	}
+	for i := range m.where {
+		if !m.where[i].onCall(w.rt, v, "") {
+			return false
+		}
+	}
+	return true
+}
+
+// tried reports whether the call was an attempt at what the matcher wants
+// that did not come off: a call, other than a read, to one of its
+// endpoints, where the matcher wants a success. Reads that do not show the
+// wanted state are not attempts.
+func (m *callMatcher) tried(v *callView) bool {
+	if v.method == "GET" {
+		return false
+	}
+	for _, p := range m.patterns {
+		wantsSuccess := p.status.any || p.status.classes&(1<<2) != 0 || slices.ContainsFunc(p.status.codes, func(c int) bool { return c/100 == 2 })
+		if wantsSuccess && (p.method == "" || p.method == v.method) && slices.Contains(p.eps, v.ep) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyOf returns the entity key the call names.
+func (m *callMatcher) keyOf(w *world, v *callView) (string, bool) {
+	if !m.key.set {
+		return "", false
+	}
+	return w.resolve(&m.key, v)
+}
+
+// keyed applies the predicates that need the key: where … $key and when.
+func (m *callMatcher) keyed(w *world, v *callView, key string) bool {
+	for i := range m.keyWhere {
+		if !m.keyWhere[i].onCall(w.rt, v, key) {
+			return false
+		}
+	}
+	if len(m.when) == 0 {
+		return true
+	}
+	st := w.lookup(m.when[0].state.entity, key)
+	for i := range m.when {
+		if !m.when[i].onState(st) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchFull matches a call including key and when; it returns the key.
+func (m *callMatcher) matchFull(w *world, v *callView) (string, bool) {
+	if !m.match(w, v) {
+		return "", false
+	}
+	if !m.key.set {
+		return "", len(m.when) == 0 && len(m.keyWhere) == 0
+	}
+	key, ok := m.keyOf(w, v)
+	if !ok || !m.keyed(w, v, key) {
+		return "", false
+	}
+	return key, true
+}
+
+// matcherOpts say what a matcher compiled in a given place may and must do.
+type matcherOpts struct {
+	what   string
+	entity int // the entity the rule correlates by, or -1
+	origin origin
+	// extra are further keys the caller reads from the same mapping.
+	extra []string
+}
+
+// compileMatcher compiles a matcher from a pattern string, a list of them,
+// or a mapping with call, where, when, key and origin. It returns the other
+// fields of the mapping for the caller.
+func (c *compiler) compileMatcher(n *yaml.Node, o matcherOpts) (*callMatcher, map[string]*yaml.Node, error) {
+	f := map[string]*yaml.Node{"call": n}
+	if n.Kind == yaml.MappingNode {
+		var err error
+		if f, err = fields(n, o.what, append([]string{"call", "where", "when", "key", "origin"}, o.extra...)...); err != nil {
+			return nil, nil, err
+		}
+		if _, err := need(f, n, o.what, "call"); err != nil {
+			return nil, nil, err
+		}
+	}
+	m := &callMatcher{origin: o.origin}
+	if err := c.matcherPatterns(m, f["call"], o.what); err != nil {
+		return nil, nil, err
+	}
+	if err := c.matcherOrigin(m, f["origin"], o.what); err != nil {
+		return nil, nil, err
+	}
+	params := m.params(c.rt)
+	if err := c.matcherWhere(m, f["where"], o.what, params); err != nil {
+		return nil, nil, err
+	}
+	if err := c.matcherKey(m, f, n, o, params); err != nil {
+		return nil, nil, err
+	}
+	return m, f, nil
+}
+
+func (c *compiler) matcherPatterns(m *callMatcher, n *yaml.Node, what string) error {
+	srcs, err := strList(n, what+": call")
+	if err != nil {
+		return err
+	}
+	if len(srcs) == 0 {
+		return nodeErr(n, "%s: call: want at least one pattern", what)
+	}
+	for _, s := range srcs {
+		p, err := parsePattern(s)
+		if err != nil {
+			return nodeErr(n, "%s: call: %v", what, err)
+		}
+		m.patterns = append(m.patterns, p)
+	}
+	m.src = strings.Join(srcs, " or ")
+	return nil
+}
+
+func (c *compiler) matcherOrigin(m *callMatcher, n *yaml.Node, what string) error {
+	if n == nil {
+		return nil
+	}
+	s, err := scalar(n, what+": origin")
+	if err != nil {
+		return err
+	}
+	o, ok := parseOrigin(s)
+	if !ok {
+		return nodeErr(n, "%s: origin: want upstream, proxy or any, not %q", what, s)
+	}
+	m.origin = o
+	return nil
+}
+
+func (c *compiler) matcherWhere(m *callMatcher, n *yaml.Node, what string, params []string) error {
+	if n == nil {
+		return nil
+	}
+	srcs, err := strList(n, what+": where")
+	if err != nil {
+		return err
+	}
+	for _, s := range srcs {
+		p, err := c.callPredicate(s, params)
+		if err != nil {
+			return nodeErr(n, "%s: where: %v", what, err)
+		}
+		if p.isKey {
+			m.keyWhere = append(m.keyWhere, p)
+		} else {
+			m.where = append(m.where, p)
+		}
+	}
+	return nil
+}
+
+// matcherKey compiles when and key. The key entity is the rule's, or else
+// the one the when predicates name; without a key the entity's id path
+// parameter is used when every pattern has it.
+func (c *compiler) matcherKey(m *callMatcher, f map[string]*yaml.Node, n *yaml.Node, o matcherOpts, params []string) error {
+	entity := o.entity
+	if wn := f["when"]; wn != nil {
+		srcs, err := strList(wn, o.what+": when")
+		if err != nil {
+			return err
+		}
+		for _, s := range srcs {
+			p, err := c.statePredicate(s, false)
+			if err != nil {
+				return nodeErr(wn, "%s: when: %v", o.what, err)
+			}
+			if entity < 0 {
+				entity = p.state.entity
+			}
+			if p.state.entity != entity {
+				return nodeErr(wn, "%s: when: %q is about %s; this rule correlates by %s", o.what, s, c.entities[p.state.entity].name, c.entities[entity].name)
+			}
+			m.when = append(m.when, p)
+		}
+	}
+	if entity < 0 {
+		if f["key"] != nil {
+			return nodeErr(f["key"], "%s: key: nothing here correlates by an entity", o.what)
+		}
+		return nil
+	}
+	src := "path." + c.entities[entity].id
+	if kn := f["key"]; kn != nil {
+		s, err := scalar(kn, o.what+": key")
+		if err != nil {
+			return err
+		}
+		src = s
+	} else if !slices.Contains(params, c.entities[entity].id) {
+		if len(m.when) > 0 {
+			return nodeErr(n, "%s: when needs a key: the call does not name the %s in its path; say where it is (key: request.body.%s)", o.what, c.entities[entity].name, c.entities[entity].id)
+		}
+		return nil
+	}
+	ref, err := parseCallRef(src, params)
+	if err != nil {
+		return nodeErr(f["key"], "%s: key: %v", o.what, err)
+	}
+	m.key = keyRef{set: true, ref: ref, entity: entity, alias: c.aliasFor(entity, ref)}
+	return nil
+}
+
+func (m *callMatcher) params(rt *routes) []string {
+	var out []string
+	for i := range m.patterns {
+		p := m.patterns[i].params(rt)
+		if i == 0 {
+			out = p
+			continue
+		}
+		out = slices.DeleteFunc(out, func(n string) bool { return !slices.Contains(p, n) })
+	}
+	return out
+}
+
+// refName is the last name of a reference: the parameter, header or JSON
+// member it reads.
+func refName(r callRef) string {
+	if len(r.path) > 0 {
+		return r.path[len(r.path)-1]
+	}
+	return r.name
+}

@@ -1,0 +1,353 @@
+package coverage
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ruleSpec is a compiled rule of the matrix; it is immutable and makes a
+// fresh evaluator for each engine.
+type ruleSpec interface {
+	kind() string
+	newEval() evaluator
+}
+
+// evaluator follows one rule over the record stream. observe sees every call
+// in order, with the entity state as it was before the call; verdict judges
+// the calls seen so far without changing anything, so a report can be taken
+// at any point and observation go on.
+type evaluator interface {
+	observe(w *world, v *callView)
+	verdict(w *world) verdict
+	// held is how many items of state the evaluator keeps (entities in
+	// progress, failures in their window, …): it must not grow with the
+	// number of records.
+	held() int
+}
+
+// verdict is one rule's judgement.
+type verdict struct {
+	status   Status
+	why      string
+	evidence []uint64
+}
+
+// maxEvidence bounds the sequence numbers kept per list of evidence: the
+// first ones prove the point, and memory must not grow with the records.
+const maxEvidence = 24
+
+// seqList is a bounded list of evidence.
+type seqList []uint64
+
+func (l *seqList) add(seqs ...uint64) {
+	for _, s := range seqs {
+		if len(*l) >= maxEvidence {
+			return
+		}
+		*l = append(*l, s)
+	}
+}
+
+// evidenceOf merges lists into the ascending, duplicate-free, bounded form
+// a report carries; never nil.
+func evidenceOf(lists ...[]uint64) []uint64 {
+	out := []uint64{}
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) > maxEvidence {
+		out = out[:maxEvidence]
+	}
+	return out
+}
+
+func seqsText(seqs []uint64) string {
+	parts := make([]string, 0, 4)
+	for i, s := range seqs {
+		if i == 3 {
+			parts = append(parts, "…")
+			break
+		}
+		parts = append(parts, fmt.Sprintf("#%d", s))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// ruleKinds are the keys that start a rule other than a call.
+func ruleKinds() []string {
+	return []string{"sequence", "retry", "poll", "paged", "all", "any", "requires"}
+}
+
+// compileRule compiles a rule mapping: a call matcher, or exactly one of
+// the rule kinds.
+func (c *compiler) compileRule(n *yaml.Node, what string) (ruleSpec, error) {
+	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
+		return nil, nodeErr(n, "%s: want a rule: a call, or one of %s", what, strings.Join(ruleKinds(), ", "))
+	}
+	if mapGet(n, "call") != nil {
+		m, _, err := c.compileMatcher(n, matcherOpts{what: what, entity: -1})
+		if err != nil {
+			return nil, err
+		}
+		return &callSpec{m: m}, nil
+	}
+	if len(n.Content) != 2 {
+		return nil, nodeErr(n, "%s: a rule has exactly one kind (%s), or is a call", what, strings.Join(ruleKinds(), ", "))
+	}
+	k, body := n.Content[0], n.Content[1]
+	what += ": " + k.Value
+	switch k.Value {
+	case "sequence":
+		return c.compileSequence(body, what)
+	case "retry":
+		return c.compileRetry(body, what)
+	case "poll":
+		return c.compilePoll(body, what)
+	case "paged":
+		return c.compilePaged(body, what)
+	case "all", "any":
+		return c.compileCombine(body, what, k.Value == "all")
+	case "requires":
+		return c.compileRequires(body, what)
+	}
+	return nil, nodeErr(k, "%s: unknown rule kind (want call, %s)", what, strings.Join(ruleKinds(), ", "))
+}
+
+// callSpec: met when at least one call matches.
+type callSpec struct{ m *callMatcher }
+
+func (s *callSpec) kind() string       { return "call" }
+func (s *callSpec) newEval() evaluator { return &callEval{spec: s} }
+
+type callEval struct {
+	spec    *callSpec
+	hits    int
+	seqs    seqList
+	tried   int
+	triedSq seqList
+	lastTry int // status of the last call that was tried but did not match
+}
+
+func (e *callEval) observe(w *world, v *callView) {
+	if _, ok := e.spec.m.matchFull(w, v); ok {
+		e.hits++
+		e.seqs.add(v.seq)
+		return
+	}
+	if e.spec.m.tried(v) {
+		e.tried++
+		e.triedSq.add(v.seq)
+		e.lastTry = v.status
+	}
+}
+
+func (e *callEval) held() int { return 0 }
+
+func (e *callEval) verdict(*world) verdict {
+	switch {
+	case e.hits > 0:
+		return verdict{StatusMet, fmt.Sprintf("%s: %s (%s)", e.spec.m.src, plural(e.hits, "matching call", "matching calls"), seqsText(e.seqs)), evidenceOf(e.seqs)}
+	case e.tried > 0:
+		return verdict{StatusPartial, fmt.Sprintf("the endpoint was called %s but no call matched %s%s (last answer %s)", plural(e.tried, "time", "times"), e.spec.m.src, conditionsText(e.spec.m), statusText(e.lastTry)), evidenceOf(e.triedSq)}
+	}
+	return verdict{StatusMissing, "no call matched " + e.spec.m.src + conditionsText(e.spec.m), []uint64{}}
+}
+
+// conditionsText lists a matcher's where and when predicates.
+func conditionsText(m *callMatcher) string {
+	var parts []string
+	for _, ps := range [][]predicate{m.where, m.keyWhere, m.when} {
+		for _, p := range ps {
+			parts = append(parts, p.src)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " where " + strings.Join(parts, " and ")
+}
+
+func statusText(status int) string {
+	if status == 0 {
+		return "none"
+	}
+	return fmt.Sprint(status)
+}
+
+// combineSpec: all (every part met) or any (one part met).
+type combineSpec struct {
+	all   bool
+	parts []ruleSpec
+}
+
+func (s *combineSpec) kind() string {
+	if s.all {
+		return "all"
+	}
+	return "any"
+}
+
+func (s *combineSpec) newEval() evaluator {
+	e := &combineEval{spec: s}
+	for _, p := range s.parts {
+		e.parts = append(e.parts, p.newEval())
+	}
+	return e
+}
+
+func (c *compiler) compileCombine(n *yaml.Node, what string, all bool) (ruleSpec, error) {
+	if n.Kind != yaml.SequenceNode || len(n.Content) < 2 {
+		return nil, nodeErr(n, "%s: want a list of at least two rules", what)
+	}
+	s := &combineSpec{all: all}
+	for i, item := range n.Content {
+		p, err := c.compileRule(item, fmt.Sprintf("%s[%d]", what, i))
+		if err != nil {
+			return nil, err
+		}
+		if p.kind() == "requires" {
+			return nil, nodeErr(item, "%s[%d]: requires stands only at the top of a rule", what, i)
+		}
+		s.parts = append(s.parts, p)
+	}
+	return s, nil
+}
+
+type combineEval struct {
+	spec  *combineSpec
+	parts []evaluator
+}
+
+func (e *combineEval) observe(w *world, v *callView) {
+	for _, p := range e.parts {
+		p.observe(w, v)
+	}
+}
+
+func (e *combineEval) held() int {
+	n := 0
+	for _, p := range e.parts {
+		n += p.held()
+	}
+	return n
+}
+
+func (e *combineEval) verdict(w *world) verdict {
+	vs := make([]verdict, len(e.parts))
+	for i, p := range e.parts {
+		vs[i] = p.verdict(w)
+	}
+	return combine(vs, e.spec.all)
+}
+
+// combine judges a list of verdicts: violated when any part is; for all,
+// met when every part is and missing when every part is; for any, met when
+// one part is. Otherwise partial. The explanation is the first part that
+// keeps the whole from being met (or the violated one).
+func combine(vs []verdict, all bool) verdict {
+	count := map[Status]int{}
+	for _, v := range vs {
+		count[v.status]++
+	}
+	pick := func(statuses ...Status) verdict {
+		for _, st := range statuses {
+			for i, v := range vs {
+				if v.status == st {
+					return verdict{why: fmt.Sprintf("part %d of %d: %s", i+1, len(vs), v.why), evidence: v.evidence}
+				}
+			}
+		}
+		return verdict{}
+	}
+	var out verdict
+	switch {
+	case count[StatusViolated] > 0:
+		out = pick(StatusViolated)
+		out.status = StatusViolated
+		return out
+	case all && count[StatusMet] == len(vs), !all && count[StatusMet] > 0:
+		out.status = StatusMet
+		out.why = "every part met"
+		if !all {
+			out = pick(StatusMet)
+			out.status = StatusMet
+		}
+	case count[StatusMissing] == len(vs):
+		out = pick(StatusMissing)
+		out.status = StatusMissing
+	default:
+		out = pick(StatusPartial, StatusMissing)
+		out.status = StatusPartial
+	}
+	if out.status != StatusMissing {
+		lists := make([][]uint64, 0, len(vs))
+		for _, v := range vs {
+			if v.status == StatusMet || v.status == StatusPartial {
+				lists = append(lists, v.evidence)
+			}
+		}
+		out.evidence = evidenceOf(lists...)
+	} else {
+		out.evidence = []uint64{}
+	}
+	return out
+}
+
+// requiresSpec: met when every named requirement is; the engine judges it
+// after the others, from their verdicts.
+type requiresSpec struct {
+	ids []string
+	idx []int
+}
+
+func (s *requiresSpec) kind() string       { return "requires" }
+func (s *requiresSpec) newEval() evaluator { return nopEval{} }
+
+type nopEval struct{}
+
+func (nopEval) observe(*world, *callView) {}
+func (nopEval) verdict(*world) verdict    { return verdict{} }
+func (nopEval) held() int                 { return 0 }
+
+func (c *compiler) compileRequires(n *yaml.Node, what string) (ruleSpec, error) {
+	ids, err := strList(n, what)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nodeErr(n, "%s: want at least one requirement id", what)
+	}
+	return &requiresSpec{ids: ids}, nil
+}
+
+// judgeRequires combines the verdicts of the required requirements,
+// naming them.
+func judgeRequires(s *requiresSpec, results []verdict, ids []string) verdict {
+	vs := make([]verdict, len(s.idx))
+	byStatus := map[Status][]string{}
+	for i, j := range s.idx {
+		vs[i] = results[j]
+		byStatus[results[j].status] = append(byStatus[results[j].status], ids[j])
+	}
+	out := combine(vs, true)
+	var parts []string
+	for _, st := range []Status{StatusViolated, StatusPartial, StatusMissing, StatusMet} {
+		if names := byStatus[st]; len(names) > 0 {
+			parts = append(parts, string(st)+": "+strings.Join(names, ", "))
+		}
+	}
+	out.why = strings.Join(parts, "; ")
+	return out
+}

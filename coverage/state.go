@@ -1,0 +1,189 @@
+package coverage
+
+import (
+	"strings"
+	"time"
+)
+
+// entityDef is one kind of entity whose state the engine tracks: a name
+// (cardholder), the name of its identifier (cardholderId) and the fields
+// the matrix's state sources set.
+type entityDef struct {
+	name   string
+	id     string
+	fields []string
+}
+
+func (e *entityDef) field(name string) int {
+	for i, f := range e.fields {
+		if f == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// maxFields bounds the fields of an entity (known is a bit set).
+const maxFields = 64
+
+// stateSource reads entity state from the responses of matching calls.
+type stateSource struct {
+	match  *callMatcher
+	entity int
+	key    keyRef
+	set    []fieldSource
+}
+
+type fieldSource struct {
+	field int
+	ref   callRef
+}
+
+// aliasDef learns that a value stands for an entity: after
+// POST /otp/listeners answers a token, the token names the request's card.
+type aliasDef struct {
+	match  *callMatcher
+	name   string
+	entity int
+	value  callRef
+	means  keyRef
+}
+
+// entState is what the engine knows of one entity.
+type entState struct {
+	vals []value
+	set  uint64 // bit f: field f is known
+}
+
+// known reports whether field f is known; a nil state knows nothing.
+func (s *entState) known(f int) bool { return s != nil && s.set&(1<<f) != 0 }
+
+// world is the engine's shared state: the entities as the responses showed
+// them, the aliases learned, and the engine's clock.
+type world struct {
+	rt       *routes
+	m        *Matrix
+	entities []map[string]*entState
+	aliases  []map[string]string
+	// now is the latest record time seen: the clock of every "still
+	// within its window" decision. It never goes back.
+	now time.Time
+}
+
+func newWorld(m *Matrix) *world {
+	w := &world{rt: m.rt, m: m}
+	w.entities = make([]map[string]*entState, len(m.entities))
+	for i := range w.entities {
+		w.entities[i] = map[string]*entState{}
+	}
+	w.aliases = make([]map[string]string, len(m.aliases))
+	for i := range w.aliases {
+		w.aliases[i] = map[string]string{}
+	}
+	return w
+}
+
+func (w *world) lookup(entity int, key string) *entState {
+	return w.entities[entity][key]
+}
+
+// resolve returns the entity key a call names through k.
+func (w *world) resolve(k *keyRef, v *callView) (string, bool) {
+	val, ok := k.ref.first(w.rt, v)
+	if !ok {
+		return "", false
+	}
+	key := val.key()
+	if key == "" {
+		return "", false
+	}
+	if k.alias >= 0 {
+		key, ok = w.aliases[k.alias][key]
+	}
+	return key, ok
+}
+
+// collect records in v the state changes its response shows, against the
+// state known before it. The state itself changes only in apply, after the
+// rules have seen the call.
+func (w *world) collect(v *callView) {
+	for i := range w.m.state {
+		src := &w.m.state[i]
+		if !src.match.match(w, v) {
+			continue
+		}
+		key, ok := w.resolve(&src.key, v)
+		if !ok {
+			continue
+		}
+		w.collectOne(v, src, key)
+	}
+}
+
+func (w *world) collectOne(v *callView, src *stateSource, key string) {
+	st := w.entities[src.entity][key]
+	from := len(v.changes)
+	for _, fs := range src.set {
+		nv, ok := fs.ref.first(w.rt, v)
+		if !ok || nv.kind == kindNone || nv.kind == kindComposite {
+			continue
+		}
+		c := fieldChange{field: fs.field, new: nv}
+		if st != nil && st.known(fs.field) {
+			c.old, c.hadOld = st.vals[fs.field], true
+		}
+		v.changes = append(v.changes, c)
+	}
+	if len(v.changes) == from {
+		return
+	}
+	if n := len(v.events); n > 0 && v.events[n-1].entity == src.entity && v.events[n-1].key == key {
+		v.events[n-1].to = len(v.changes)
+		return
+	}
+	v.events = append(v.events, stateEvent{entity: src.entity, key: key, from: from, to: len(v.changes)})
+}
+
+// apply stores the state changes of v and learns its aliases.
+func (w *world) apply(v *callView) {
+	for _, e := range v.events {
+		m := w.entities[e.entity]
+		st := m[e.key]
+		if st == nil {
+			st = &entState{vals: make([]value, len(w.m.entities[e.entity].fields))}
+			m[strings.Clone(e.key)] = st
+		}
+		for _, c := range v.changes[e.from:e.to] {
+			st.vals[c.field] = c.new.clone()
+			st.set |= 1 << c.field
+		}
+	}
+	for i := range w.m.aliases {
+		a := &w.m.aliases[i]
+		if !a.match.match(w, v) {
+			continue
+		}
+		name, ok := a.value.first(w.rt, v)
+		if !ok || name.key() == "" {
+			continue
+		}
+		key, ok := w.resolve(&a.means, v)
+		if !ok {
+			continue
+		}
+		w.aliases[i][strings.Clone(name.key())] = strings.Clone(key)
+	}
+}
+
+// entityCount is the number of entities and aliases held: the engine's
+// memory grows with it, not with the number of records.
+func (w *world) entityCount() int {
+	n := 0
+	for _, m := range w.entities {
+		n += len(m)
+	}
+	for _, m := range w.aliases {
+		n += len(m)
+	}
+	return n
+}

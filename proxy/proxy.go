@@ -1,0 +1,333 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/elazarl/goproxy"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/evidence-proxy/evidence-proxy/internal/pki"
+	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+)
+
+// Recorder takes one record per call.
+type Recorder interface {
+	// Record stores rec; with sync durability it returns once rec is committed.
+	Record(ctx context.Context, rec *evidence.Record) error
+	// Healthy returns nil while new calls may be forwarded.
+	Healthy() error
+}
+
+const (
+	// DefaultBodyCap is the default capture cap of a body.
+	DefaultBodyCap = 1 << 20
+	// DefaultMaxHeaderBytes is the default limit of an app request head.
+	DefaultMaxHeaderBytes = 1 << 20
+	// tunnelHeadSlack is what a MITM tunnel may read besides request heads
+	// between calls: the TLS handshake and read-ahead.
+	tunnelHeadSlack = 64 << 10
+)
+
+// Options configure a Proxy. The zero value is valid except for Recorder,
+// which is required.
+type Options struct {
+	// Upstream is where base-URL mode forwards to; it must be https. Nil
+	// means DefaultUpstream (https://staging.api.axyscards.com/v2). Its
+	// host is always allowlisted; its path is the base path (see doc).
+	Upstream *url.URL
+	// Allow lists the host names calls may be forwarded to (ports are
+	// ignored). Empty means StagingHost. Production hosts are refused.
+	Allow []string
+	// Passthrough lists host names whose CONNECT tunnels are relayed blind:
+	// counted in metrics, not intercepted, not recorded. Such a tunnel
+	// ends when the app sends nothing for Timeouts.Idle, and at Shutdown.
+	Passthrough []string
+	// CA is the interception CA (see LoadOrCreateCA). Nil disables
+	// HTTPS_PROXY mode: CONNECTs to allowlisted hosts get a 403 answer.
+	CA *pki.Cert
+	// Transport is the upstream transport (see NewTransport). The proxy
+	// uses a clone with Proxy forced to nil and DisableCompression on. Nil
+	// means a transport with the system roots and no client certificate.
+	Transport *http.Transport
+	// Recorder receives one record per call; required. Record must return
+	// when its context ends (after Timeouts.Record).
+	Recorder Recorder
+	// APIKey is set as X-API-Key on calls that carry none. Empty: never set.
+	APIKey string
+	// BodyCap is how many bytes of each body are recorded; longer bodies
+	// are forwarded whole and recorded truncated. Zero or less means
+	// DefaultBodyCap (1 MiB).
+	BodyCap int64
+	// MaxHeaderBytes limits an app request head, in both modes. Zero or
+	// less means DefaultMaxHeaderBytes (1 MiB).
+	MaxHeaderBytes int
+	// Timeouts bound every stage; zero fields take their defaults. Those
+	// that are set also override the TLSHandshake, ResponseHeader and Idle
+	// timeouts of Options.Transport.
+	Timeouts Timeouts
+	// ListenerTLS, when set, makes Serve speak TLS to the app (see
+	// ListenerTLSConfig, which can also require a client certificate).
+	ListenerTLS *tls.Config
+	// Logger receives the proxy's logs; nil discards them.
+	Logger *slog.Logger
+	// Registerer receives the proxy's metrics; nil registers none.
+	Registerer prometheus.Registerer
+	// EndpointLabel maps a method and a path relative to the upstream base
+	// path (/cardholders/7) to a bounded endpoint label; it must return
+	// few distinct values. Nil (or an empty result) means "other".
+	EndpointLabel func(method, path string) string
+	// Now is the clock of record timestamps and interception
+	// certificates; nil means time.Now. Durations and deadlines always
+	// use the monotonic wall clock.
+	Now func() time.Time
+}
+
+// Proxy is the recording proxy: base-URL mode and HTTPS_PROXY mode on one
+// listener. Create it with New.
+type Proxy struct {
+	log           *slog.Logger
+	now           func() time.Time
+	recorder      Recorder
+	transport     *http.Transport
+	guard         *guard
+	upstream      *url.URL
+	basePath      string // escaped upstream path without trailing slash
+	apiKey        string
+	bodyCap       int64
+	timeouts      Timeouts
+	clientCertSHA string
+	leaves        *leafCache // nil: no interception CA
+	bufs          *bufferPool
+	decoders      *decoders
+	fingerprints  fingerprintCache
+	metrics       *metrics
+	conns         *connTracker
+	listenerTLS   *tls.Config
+
+	reverse                                *httputil.ReverseProxy
+	mitm                                   *goproxy.ProxyHttpServer
+	mitmAction, acceptAction, rejectAction *goproxy.ConnectAction
+	srv                                    *http.Server
+	draining                               atomic.Bool
+}
+
+// New builds a Proxy. It fails when the recorder is missing, the upstream
+// is not an https URL, a list names a production host, or the metrics
+// cannot be registered.
+func New(o Options) (*Proxy, error) {
+	if o.Recorder == nil {
+		return nil, fmt.Errorf("new proxy: %w", ErrNoRecorder)
+	}
+	up, err := upstreamURL(o.Upstream)
+	if err != nil {
+		return nil, fmt.Errorf("new proxy: %w", err)
+	}
+	g, err := newGuard(up.Hostname(), o.Allow, o.Passthrough)
+	if err != nil {
+		return nil, fmt.Errorf("new proxy: %w", err)
+	}
+	m, err := newMetrics(o.Registerer, o.EndpointLabel)
+	if err != nil {
+		return nil, fmt.Errorf("new proxy: %w", err)
+	}
+	p := &Proxy{
+		log:      orDiscard(o.Logger).With("component", "proxy"),
+		now:      orNow(o.Now),
+		recorder: o.Recorder,
+		guard:    g,
+		upstream: up,
+		basePath: strings.TrimSuffix(up.EscapedPath(), "/"),
+		apiKey:   o.APIKey,
+		bodyCap:  orDefault(o.BodyCap, DefaultBodyCap),
+		timeouts: o.Timeouts.withDefaults(),
+		metrics:  m,
+	}
+	p.transport = upstreamTransport(o.Transport, o.Timeouts)
+	p.clientCertSHA = clientCertFingerprint(p.transport)
+	p.bufs = &bufferPool{max: int(2*p.bodyCap) + firstGrow}
+	p.decoders = &decoders{bufs: p.bufs}
+	maxHeader := int(orDefault(int64(o.MaxHeaderBytes), DefaultMaxHeaderBytes))
+	p.conns = newConnTracker(p.timeouts.Idle, int64(maxHeader)+tunnelHeadSlack)
+	if o.CA != nil {
+		p.leaves = newLeafCache(o.CA, p.now, m.leavesIssued.Inc)
+	}
+	if o.ListenerTLS != nil {
+		p.listenerTLS = o.ListenerTLS.Clone()
+		p.listenerTLS.NextProtos = []string{"http/1.1"}
+	}
+	p.connectActions()
+	p.reverse = p.newReverse()
+	p.mitm = p.newMITM()
+	p.srv = &http.Server{
+		Handler:           p.Handler(),
+		ReadHeaderTimeout: p.timeouts.ReadHeader,
+		IdleTimeout:       p.timeouts.Idle,
+		MaxHeaderBytes:    maxHeader,
+		ErrorLog:          log.New(slogWriter{p.log}, "", 0),
+		ConnContext:       withConn,
+		TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){}, // HTTP/1.1 only
+	}
+	return p, nil
+}
+
+// AllowedHosts returns the host names a Proxy built with upstream and
+// allow forwards to: what the interception CA must be constrained to
+// (pass it to LoadOrCreateCA). A nil upstream means DefaultUpstream.
+func AllowedHosts(upstream *url.URL, allow []string) ([]string, error) {
+	up, err := upstreamURL(upstream)
+	if err != nil {
+		return nil, err
+	}
+	g, err := newGuard(up.Hostname(), allow, nil)
+	if err != nil {
+		return nil, err
+	}
+	return g.hosts(), nil
+}
+
+// Handler returns the proxy's HTTP handler, for tests and for callers
+// that run their own server. Serve adds what a handler alone cannot:
+// listener TLS, connection deadlines, MITM tunnel limits and draining.
+func (p *Proxy) Handler() http.Handler { return http.HandlerFunc(p.serveHTTP) }
+
+// Serve accepts app connections on ln until Shutdown; it returns nil
+// after Shutdown. It may be called for several listeners.
+func (p *Proxy) Serve(ln net.Listener) error {
+	var l net.Listener = &trackingListener{Listener: ln, t: p.conns}
+	if p.listenerTLS != nil {
+		l = tls.NewListener(l, p.listenerTLS)
+	}
+	if err := p.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve proxy: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections, lets calls in progress finish
+// (base-URL requests and calls inside MITM tunnels alike, each tunnel
+// ending at its next pause between calls; passthrough tunnels are cut at
+// once), then closes what is left. ctx bounds the wait; past it the
+// remaining connections are closed and ctx's error is returned.
+func (p *Proxy) Shutdown(ctx context.Context) error {
+	p.draining.Store(true)
+	p.conns.drain()
+	err := p.srv.Shutdown(ctx)
+	if werr := p.conns.waitTunnels(ctx); err == nil {
+		err = werr
+	}
+	p.conns.closeAll()
+	p.transport.CloseIdleConnections()
+	if err != nil {
+		return fmt.Errorf("shut down proxy: %w", err)
+	}
+	return nil
+}
+
+// serveHTTP sends CONNECT and absolute-form requests to the MITM side and
+// origin-form requests to base-URL mode. A panic ends only its own call.
+func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
+				panic(v)
+			}
+			p.panicked("serve request", v)
+			internalAnswer().write(w)
+		}
+	}()
+	if r.Method == http.MethodConnect || r.URL.IsAbs() {
+		p.mitm.ServeHTTP(w, r)
+		return
+	}
+	p.serveReverse(w, r)
+}
+
+func (p *Proxy) panicked(where string, v any) {
+	p.metrics.panics.Inc()
+	p.log.Error("panic recovered", "where", where, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+}
+
+func upstreamURL(u *url.URL) (*url.URL, error) {
+	if u == nil {
+		def, err := url.Parse(DefaultUpstream)
+		if err != nil {
+			return nil, fmt.Errorf("parse default upstream: %w", err)
+		}
+		return def, nil
+	}
+	switch {
+	case u.Scheme != "https":
+		return nil, fmt.Errorf("upstream %s: must be an https URL", u.Redacted())
+	case u.Hostname() == "":
+		return nil, fmt.Errorf("upstream %s: no host", u.Redacted())
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("upstream %s: only scheme, host, port and path are allowed", u.Redacted())
+	case isProduction(normalizeHost(u.Host)):
+		return nil, fmt.Errorf("upstream %s: %w", u.Redacted(), ErrProductionHost)
+	}
+	c := *u
+	return &c, nil
+}
+
+// upstreamTransport is the transport the proxy forwards with: a clone of
+// tr with the timeouts set in t applied, or a fresh one.
+func upstreamTransport(tr *http.Transport, t Timeouts) *http.Transport {
+	if tr == nil {
+		return baseTransport(t)
+	}
+	c := tr.Clone()
+	c.Proxy = nil
+	c.DisableCompression = true
+	if t.TLSHandshake > 0 {
+		c.TLSHandshakeTimeout = t.TLSHandshake
+	}
+	if t.ResponseHeader > 0 {
+		c.ResponseHeaderTimeout = t.ResponseHeader
+	}
+	if t.Idle > 0 {
+		c.IdleConnTimeout = t.Idle
+	}
+	return c
+}
+
+func clientCertFingerprint(tr *http.Transport) string {
+	if tr.TLSClientConfig == nil || len(tr.TLSClientConfig.Certificates) == 0 ||
+		len(tr.TLSClientConfig.Certificates[0].Certificate) == 0 {
+		return ""
+	}
+	return pki.Fingerprint(tr.TLSClientConfig.Certificates[0].Certificate[0])
+}
+
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+func orNow(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
+}
+
+func orDefault(v, def int64) int64 {
+	if v <= 0 {
+		return def
+	}
+	return v
+}

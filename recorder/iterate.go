@@ -1,0 +1,191 @@
+package recorder
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+)
+
+// Reading never holds a transaction while calling back: records are copied
+// out in chunks of readChunk per short read transaction, so a slow consumer
+// (an export writing a bundle) never holds up commits.
+
+// stored is one record as copied out of a read transaction.
+type stored struct {
+	seq   uint64
+	value []byte
+}
+
+// Iterate calls fn for every record from fromSeq (1 if 0) up to the head
+// at the time of the call, in sequence order. Records are redacted,
+// decompressed and share no memory with the store; fn may keep them. An
+// error from fn stops the iteration and is returned as it is.
+func (s *Store) Iterate(ctx context.Context, fromSeq uint64, fn func(*evidence.Record) error) error {
+	last, _ := s.Head()
+	return s.iterate(ctx, max(fromSeq, 1), last, nil, fn)
+}
+
+// IterateTime calls fn, in sequence order, for every record whose Time is
+// in [since, until) (a zero since or until leaves that side open), among
+// the records committed at the time of the call.
+//
+// Sequence order is commit order, which is only roughly time order: a
+// long call received early commits after shorter later ones. So the
+// sequence range is taken from the by_time index, and records in it are
+// filtered by the time kept in their envelope (without decompressing the
+// others).
+func (s *Store) IterateTime(ctx context.Context, since, until time.Time, fn func(*evidence.Record) error) error {
+	last, _ := s.Head()
+	lo, hi, ok, err := s.seqRange(ctx, since, until)
+	if err != nil || !ok {
+		return err
+	}
+	keep := func(t time.Time) bool {
+		return !t.Before(since) && (until.IsZero() || t.Before(until))
+	}
+	return s.iterate(ctx, lo, min(hi, last), keep, fn)
+}
+
+// iterate reads records from..to; keep, when set, filters on the envelope
+// time before a record is decoded.
+func (s *Store) iterate(ctx context.Context, from, to uint64, keep func(time.Time) bool, fn func(*evidence.Record) error) error {
+	for next := from; next <= to; {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("iterate records: %w", err)
+		}
+		chunk, err := s.readChunk(next, to)
+		if err != nil {
+			return err
+		}
+		if len(chunk) == 0 {
+			return nil
+		}
+		for _, st := range chunk {
+			if keep != nil {
+				if t, ok := envelopeTime(st.value); ok && !keep(t) {
+					continue
+				}
+			}
+			rec, err := decodeRecord(st.seq, st.value, s.dec)
+			if err != nil {
+				s.countError("read")
+				return fmt.Errorf("iterate records: %w", err)
+			}
+			if err := fn(rec); err != nil {
+				return err
+			}
+		}
+		next = chunk[len(chunk)-1].seq + 1
+	}
+	return nil
+}
+
+// readChunk copies up to readChunk records from..to out of one read
+// transaction.
+func (s *Store) readChunk(from, to uint64) ([]stored, error) {
+	var chunk []stored
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketRecords).Cursor()
+		size := 0
+		for k, v := c.Seek(seqKey(from)); k != nil && len(chunk) < readChunk; k, v = c.Next() {
+			seq := binary.BigEndian.Uint64(k)
+			if seq > to {
+				break
+			}
+			chunk = append(chunk, stored{seq: seq, value: v})
+			size += len(v)
+		}
+		// One arena for the chunk's values, detached from the mmap.
+		arena := make([]byte, 0, size)
+		for i := range chunk {
+			start := len(arena)
+			arena = append(arena, chunk[i].value...)
+			chunk[i].value = arena[start:len(arena):len(arena)]
+		}
+		return nil
+	})
+	if err != nil {
+		s.countError("read")
+		return nil, fmt.Errorf("read records: %w", err)
+	}
+	return chunk, nil
+}
+
+// seqRange finds the lowest and highest sequence numbers of the records
+// whose time is in [since, until), scanning the by_time index in short
+// read transactions.
+func (s *Store) seqRange(ctx context.Context, since, until time.Time) (lo, hi uint64, ok bool, err error) {
+	var start, stop [16]byte
+	timeKey(start[:], since, 0)
+	var stopKey []byte
+	if !until.IsZero() {
+		timeKey(stop[:], until, 0)
+		stopKey = stop[:]
+	}
+	cursor := start[:]
+	for {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, false, fmt.Errorf("iterate records by time: %w", err)
+		}
+		var done bool
+		err := s.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucketByTime).Cursor()
+			n := 0
+			k, _ := c.Seek(cursor)
+			for ; k != nil && n < 16*readChunk; k, _ = c.Next() {
+				if stopKey != nil && bytes.Compare(k, stopKey) >= 0 {
+					done = true
+					return nil
+				}
+				seq := binary.BigEndian.Uint64(k[8:16])
+				if !ok || seq < lo {
+					lo = seq
+				}
+				hi, ok = max(hi, seq), true
+				n++
+			}
+			if k == nil {
+				done = true
+				return nil
+			}
+			cursor = append([]byte(nil), k...)
+			return nil
+		})
+		if err != nil {
+			s.countError("read")
+			return 0, 0, false, fmt.Errorf("iterate records by time: %w", err)
+		}
+		if done {
+			return lo, hi, ok, nil
+		}
+	}
+}
+
+// VerifyChain walks every record and checks that the sequence has no gap,
+// each record links to the one before it and hashes to its content, and
+// the last one is the head. It returns the first problem found (an
+// *evidence.ChainError for a broken link).
+func (s *Store) VerifyChain(ctx context.Context) error {
+	headSeq, headHash := s.Head()
+	prevSeq, prev := uint64(0), evidence.GenesisHash
+	err := s.iterate(ctx, 1, headSeq, nil, func(r *evidence.Record) error {
+		if err := r.Check(prevSeq, prev); err != nil {
+			return err
+		}
+		prevSeq, prev = r.Seq, r.Hash
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("verify chain: %w", err)
+	}
+	if prevSeq != headSeq || prev != headHash {
+		return fmt.Errorf("verify chain: %w: chain ends at record %d, head is record %d", ErrChainMismatch, prevSeq, headSeq)
+	}
+	return nil
+}

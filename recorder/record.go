@@ -1,0 +1,110 @@
+package recorder
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+)
+
+// Record redacts rec, gives it the next sequence number, seals it into the
+// hash chain and commits it.
+//
+// Sync durability: Record returns nil only once the record is committed
+// and fsynced; rec then holds the stored (redacted, sealed) record. On a
+// commit failure it returns an error wrapping ErrStoreUnavailable; the
+// record is then held (bounded by Options.QueueSize) and committed when the
+// store recovers, or counted in a gap record if it cannot be held. If ctx
+// ends first, Record returns ctx's error; a record already queued is still
+// committed.
+//
+// Async durability: Record returns once the record is queued. When the
+// queue is full it returns ErrQueueFull and the record is counted in the
+// next gap record.
+//
+// The store takes ownership of rec: the caller must not modify it, and in
+// async mode (or after an error) must not read it either. Redaction never
+// modifies the header maps or structs rec points to; it replaces them.
+func (s *Store) Record(ctx context.Context, rec *evidence.Record) error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	j, err := s.prepare(rec)
+	if err != nil {
+		s.countError("encode")
+		s.loseRecords(1)
+		return fmt.Errorf("record: %w", err)
+	}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return ErrClosed
+	}
+	if s.opts.Durability == Async {
+		err := s.enqueueAsync(j)
+		s.mu.RUnlock()
+		return err
+	}
+	done := make(chan error, 1)
+	j.done = done
+	select {
+	case s.in <- j:
+	case <-ctx.Done():
+		s.loseRecords(1)
+		s.mu.RUnlock()
+		return fmt.Errorf("record: %w", ctx.Err())
+	}
+	s.mu.RUnlock()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("record: wait for commit: %w", ctx.Err())
+	}
+}
+
+// enqueueAsync queues j without waiting; a full queue counts as lost.
+func (s *Store) enqueueAsync(j *job) error {
+	if s.queuedBytes.Add(j.size) > s.opts.QueueBytes && len(s.in) > 0 {
+		s.queuedBytes.Add(-j.size)
+		s.loseRecords(1)
+		return ErrQueueFull
+	}
+	select {
+	case s.in <- j:
+		return nil
+	default:
+		s.queuedBytes.Add(-j.size)
+		s.loseRecords(1)
+		return ErrQueueFull
+	}
+}
+
+// loseRecords counts records that could not be queued and wakes the writer
+// so that a gap record stands for them.
+func (s *Store) loseRecords(n uint64) {
+	s.lost.Add(n)
+	s.metrics.lost.Add(float64(n))
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// prepare does the producer's share of the work: redaction, normalization,
+// canonical template and compression.
+func (s *Store) prepare(rec *evidence.Record) (*job, error) {
+	if n := s.redactor.Redact(rec); n > 0 {
+		s.metrics.redactions.Add(float64(n))
+	}
+	if err := normalize(rec, s.opts.Now); err != nil {
+		return nil, err
+	}
+	j := &job{rec: rec}
+	if err := encodeTemplate(j); err != nil {
+		return nil, err
+	}
+	j.value = newEnvelope(s.enc, j.canon, rec.Time)
+	j.size = int64(len(j.canon) + len(j.value))
+	return j, nil
+}
