@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/evidence-proxy/evidence-proxy/internal/pki"
+	"github.com/evidence-proxy/evidence-proxy/recorder"
+	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+)
+
+// TestCrashLosesNoAnsweredCall kills a sidecar serving under load with
+// SIGKILL at random moments, several times. After each restart, and at the
+// end, every call whose response a client received must have its record,
+// sequence numbers must have no gaps and the hash chain must verify.
+func TestCrashLosesNoAnsweredCall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test starts and kills real processes; skipped in -short")
+	}
+	upstream, certs := startMTLSUpstream(t)
+	dataDir := t.TempDir()
+	rng := rand.New(rand.NewPCG(7, 11))
+	var answered sync.Map // request id → true, for responses the client got
+	var seen atomic.Int64
+
+	const kills = 4
+	for round := 0; round <= kills; round++ {
+		proc, addr := startChild(t, upstream, certs, dataDir)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				loadLoop(ctx, addr, fmt.Sprintf("r%d-w%d", round, w), &answered, &seen)
+			}()
+		}
+		time.Sleep(time.Duration(150+rng.IntN(400)) * time.Millisecond)
+		if round < kills {
+			proc.kill()
+		} else {
+			proc.stop(t)
+		}
+		cancel()
+		wg.Wait()
+	}
+	if seen.Load() < 50 {
+		t.Fatalf("only %d calls answered: the load never got going", seen.Load())
+	}
+
+	store, err := recorder.OpenReadOnly(filepath.Join(dataDir, storeFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close(context.Background())
+	if err := store.VerifyChain(context.Background()); err != nil {
+		t.Fatalf("chain after %d kills: %v", kills, err)
+	}
+	recorded := map[string]bool{}
+	if err := store.Iterate(context.Background(), 1, func(r *evidence.Record) error {
+		recorded[r.Request.Header.Get("X-Request-Id")] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	missing := 0
+	answered.Range(func(k, _ any) bool {
+		if !recorded[k.(string)] {
+			missing++
+			if missing < 5 {
+				t.Errorf("call %s was answered but has no record", k)
+			}
+		}
+		return true
+	})
+	if missing > 0 {
+		t.Fatalf("%d of %d answered calls have no record", missing, seen.Load())
+	}
+	t.Logf("%d answered calls over %d kills, all recorded; %d records", seen.Load(), kills, len(recorded))
+}
+
+// loadLoop sends calls with unique ids until ctx ends, noting each one
+// whose full response arrived.
+func loadLoop(ctx context.Context, addr, prefix string, answered *sync.Map, seen *atomic.Int64) {
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{Proxy: nil}}
+	for i := 0; ctx.Err() == nil; i++ {
+		id := fmt.Sprintf("%s-%d", prefix, i)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/v2/cardholders", strings.NewReader(`{"firstName":"Ada"}`))
+		req.Header.Set("X-Request-Id", id)
+		resp, err := client.Do(req)
+		if err != nil {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil && resp.StatusCode == http.StatusOK && strings.Contains(string(body), id) {
+			answered.Store(id, true)
+			seen.Add(1)
+		}
+	}
+}
+
+type upstreamCerts struct{ dir string }
+
+// startMTLSUpstream serves an echo API that requires a client certificate,
+// and writes the files a sidecar needs to reach it.
+func startMTLSUpstream(t *testing.T) (string, upstreamCerts) {
+	t.Helper()
+	ca, err := pki.NewCA(pki.CAOptions{CommonName: "crash test CA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := ca.Issue(pki.LeafOptions{CommonName: "127.0.0.1", IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := ca.Issue(pki.LeafOptions{CommonName: "app", Client: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := client.WriteFiles(filepath.Join(dir, "client.pem"), filepath.Join(dir, "client.key")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), ca.CertPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"status":"success","cardholderId":1,"echo":%q}`, r.Header.Get("X-Request-Id"))
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{server.TLS()}, ClientCAs: ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv.URL + "/v2", upstreamCerts{dir: dir}
+}
+
+// childProc is a sidecar running in a child process.
+type childProc struct{ cmd *exec.Cmd }
+
+// startChild runs "serve" in a child process and returns its proxy address.
+func startChild(t *testing.T, upstream string, certs upstreamCerts, dataDir string) (*childProc, string) {
+	t.Helper()
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+		"--upstream", upstream, "--data-dir", dataDir,
+		"--client-cert", filepath.Join(certs.dir, "client.pem"), "--client-key", filepath.Join(certs.dir, "client.key"),
+		"--upstream-ca", filepath.Join(certs.dir, "ca.pem")}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+strings.Join(args, "\x1f"))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if a := listenAddr(sc.Text()); a != "" {
+				select {
+				case addr <- a:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		return &childProc{cmd: cmd}, a
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("sidecar child did not start serving")
+		return nil, ""
+	}
+}
+
+// listenAddr extracts the proxy address from the "serving" log line.
+func listenAddr(line string) string {
+	const key = `"listen":"`
+	if !strings.Contains(line, `"msg":"serving"`) {
+		return ""
+	}
+	i := strings.Index(line, key)
+	if i < 0 {
+		return ""
+	}
+	rest := line[i+len(key):]
+	return rest[:strings.IndexByte(rest, '"')]
+}
+
+func (c *childProc) kill() {
+	c.cmd.Process.Kill()
+	c.cmd.Wait()
+}
+
+// stop asks the sidecar to shut down gracefully and waits for it.
+func (c *childProc) stop(t *testing.T) {
+	t.Helper()
+	c.cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- c.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("sidecar exit after SIGINT: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		c.cmd.Process.Kill()
+		t.Error("sidecar did not stop within 20s of SIGINT")
+	}
+}
