@@ -61,19 +61,12 @@ const (
 // went away before the answer (nginx's 499). It is never sent.
 const StatusClientClosed = 499
 
-// kindInternal is the error_kind the app sees when the proxy itself failed
-// (a recovered panic). It is not an evidence.ErrorKind: records of such
-// calls carry evidence.ErrUpstream with a message saying what happened.
-const kindInternal = "internal"
-
 // answer is a response the proxy makes itself: a refusal or a failure.
 type answer struct {
 	status  int
 	kind    evidence.ErrorKind
 	message string
 	host    string
-	// label overrides kind in the JSON body (kindInternal).
-	label string
 }
 
 // answerJSON is the body of every answer: the Axys error shape
@@ -85,12 +78,7 @@ type answerJSON struct {
 	Host      string `json:"host,omitempty"`
 }
 
-func (a answer) errorKind() string {
-	if a.label != "" {
-		return a.label
-	}
-	return string(a.kind)
-}
+func (a answer) errorKind() string { return string(a.kind) }
 
 func (a answer) body() []byte {
 	var buf bytes.Buffer
@@ -171,7 +159,7 @@ func storeAnswer() answer {
 }
 
 func internalAnswer() answer {
-	return answer{status: http.StatusInternalServerError, kind: evidence.ErrUpstream, label: kindInternal,
+	return answer{status: http.StatusInternalServerError, kind: evidence.ErrInternal,
 		message: "evidence-proxy internal error: the call may or may not have reached the upstream"}
 }
 

@@ -167,7 +167,14 @@ func TestStreamedResponseCut(t *testing.T) {
 			_ = buf.Flush()
 			return
 		}
-		_, _ = w.Write(bytes.Repeat([]byte("s"), promised))
+		// Far more than loopback socket buffers hold, so the proxy is
+		// still writing when the app goes away.
+		chunk := bytes.Repeat([]byte("s"), 1<<20)
+		for range 64 {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
 	})})
 	for _, m := range modes {
 		t.Run(m.name+"/upstream resets", func(t *testing.T) {

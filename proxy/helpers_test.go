@@ -309,6 +309,7 @@ func echoHandler(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Seen-Host", r.Host)
 	h.Set("X-Seen-Key", r.Header.Get("X-API-Key"))
 	h.Set("X-Seen-Length", r.Header.Get("Content-Length"))
+	h.Set("X-Seen-Forwarded", r.Header.Get("Forwarded")+"|"+r.Header.Get("X-Forwarded-For"))
 	if len(r.TLS.PeerCertificates) > 0 {
 		h.Set("X-Seen-Client", r.TLS.PeerCertificates[0].Subject.CommonName)
 	}

@@ -18,7 +18,7 @@ const (
 var errorKinds = []evidence.ErrorKind{
 	evidence.ErrGuardRefused, evidence.ErrConnectRefused, evidence.ErrDNS, evidence.ErrTLS,
 	evidence.ErrReset, evidence.ErrTimeout, evidence.ErrCanceled, evidence.ErrBadRequest,
-	evidence.ErrStoreUnavailable, evidence.ErrUpstream,
+	evidence.ErrStoreUnavailable, evidence.ErrUpstream, evidence.ErrInternal,
 }
 
 // metrics are the proxy's Prometheus metrics; the package doc lists them.

@@ -94,17 +94,28 @@ func checkCallRecord(t *testing.T, e *env, rec *evidence.Record, m evidence.Mode
 	}
 }
 
-// TestAppAPIKeyKept checks that the proxy sets X-API-Key only when the app
-// sent none.
-func TestAppAPIKeyKept(t *testing.T) {
+// TestAppHeadersKept checks that the proxy sets X-API-Key only when the app
+// sent none, and neither adds nor drops forwarding headers.
+func TestAppHeadersKept(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	for _, m := range modes {
-		t.Run(m.name, func(t *testing.T) {
+		t.Run(m.name+"/app's headers", func(t *testing.T) {
 			req := newRequest(t, http.MethodGet, m.url(e, "/v2/cards"), nil)
 			req.Header.Set("X-API-Key", "the-app-s-own-key")
+			req.Header.Set("Forwarded", "for=10.1.2.3")
+			req.Header.Set("X-Forwarded-For", "10.1.2.3")
 			resp, _ := do(t, m.client(e), req)
 			if got := resp.Header.Get("X-Seen-Key"); got != "the-app-s-own-key" {
 				t.Errorf("upstream saw X-API-Key %q, want the app's", got)
+			}
+			if got := resp.Header.Get("X-Seen-Forwarded"); got != "for=10.1.2.3|10.1.2.3" {
+				t.Errorf("upstream saw forwarding headers %q", got)
+			}
+		})
+		t.Run(m.name+"/none added", func(t *testing.T) {
+			resp, _ := do(t, m.client(e), newRequest(t, http.MethodGet, m.url(e, "/v2/cards"), nil))
+			if got := resp.Header.Get("X-Seen-Forwarded"); got != "|" {
+				t.Errorf("upstream saw forwarding headers %q, want none", got)
 			}
 		})
 	}

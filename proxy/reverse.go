@@ -48,12 +48,19 @@ func (p *Proxy) serveReverse(w http.ResponseWriter, r *http.Request) {
 }
 
 // rewrite points the outgoing request at the upstream (see joinPath). The
-// Host header becomes the upstream's.
+// Host header becomes the upstream's. Forwarded and X-Forwarded-* headers
+// the app sent itself (ReverseProxy drops them before Rewrite) are put
+// back; none is added.
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	out := pr.Out.URL
 	out.Scheme, out.Host = p.upstream.Scheme, p.upstream.Host
 	out.Path, out.RawPath = joinPath(p.basePath, pr.In.URL)
 	pr.Out.Host = ""
+	for _, h := range [...]string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+		if v, ok := pr.In.Header[h]; ok {
+			pr.Out.Header[h] = v
+		}
+	}
 }
 
 // joinPath maps the path the app requested on the listener to the

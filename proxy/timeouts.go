@@ -13,7 +13,7 @@ import (
 // below; all are wall-clock durations.
 type Timeouts struct {
 	// Dial bounds the TCP connect to the upstream (and to passthrough
-	// hosts). Default 10s.
+	// hosts), on transports built by NewTransport or New. Default 10s.
 	Dial time.Duration
 	// TLSHandshake bounds the upstream TLS handshake, and the app's
 	// handshake with the interception certificate plus its first request
@@ -26,9 +26,10 @@ type Timeouts struct {
 	// Default 5m.
 	Call time.Duration
 	// Idle is how long a connection may sit without a byte moving: pooled
-	// upstream connections, keep-alive app connections, and every single
-	// read or write on an app connection (MITM tunnels included, where
-	// net/http's own timeouts no longer apply). Default 90s.
+	// upstream connections, keep-alive app connections, each read of an
+	// app's request body, each write to an app, and each read inside a
+	// MITM or passthrough tunnel (where net/http's own timeouts no longer
+	// apply). Default 90s.
 	Idle time.Duration
 	// ReadHeader bounds the arrival of an app request head on the
 	// listener. Default 10s.

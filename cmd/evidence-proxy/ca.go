@@ -23,9 +23,6 @@ func runCA(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := cfg.validate(); err != nil {
-		return fmt.Errorf("invalid configuration:\n%w", err)
-	}
 	up, err := url.Parse(cfg.Upstream)
 	if err != nil {
 		return fmt.Errorf("--upstream: %w", err)

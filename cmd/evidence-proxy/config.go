@@ -204,8 +204,8 @@ func (c *serveConfig) validate() error {
 			add("--allow-host %q: production is never allowlisted", h)
 		}
 	}
-	if (c.ClientCert == "") != (c.ClientKey == "") {
-		add("--client-cert and --client-key go together")
+	if c.ClientCert == "" || c.ClientKey == "" {
+		add("--client-cert and --client-key: required (the staging mTLS certificate and key Axys issued)")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		add("--tls-cert and --tls-key go together")

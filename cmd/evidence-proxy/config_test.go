@@ -94,7 +94,8 @@ func TestServeConfigValidate(t *testing.T) {
 		{name: "production allowlisted", mutate: func(c *serveConfig) { c.AllowHosts = append(c.AllowHosts, "Production.API.axyscards.com.") }, wantErr: "production is never allowlisted"},
 		{name: "plain http upstream", mutate: func(c *serveConfig) { c.Upstream = "http://staging.api.axyscards.com/v2" }, wantErr: "must be an https:// URL"},
 		{name: "durability", mutate: func(c *serveConfig) { c.Durability = "maybe" }, wantErr: `--durability "maybe"`},
-		{name: "cert without key", mutate: func(c *serveConfig) { c.ClientCert = "c.pem" }, wantErr: "--client-cert and --client-key go together"},
+		{name: "cert without key", mutate: func(c *serveConfig) { c.ClientKey = "" }, wantErr: "--client-cert and --client-key: required"},
+		{name: "no client certificate", mutate: func(c *serveConfig) { c.ClientCert, c.ClientKey = "", "" }, wantErr: "--client-cert and --client-key: required"},
 		{name: "client CA without TLS", mutate: func(c *serveConfig) { c.RequireClientCA = "ca.pem" }, wantErr: "needs --tls-cert"},
 		{name: "bad listen address", mutate: func(c *serveConfig) { c.Listen = "8080" }, wantErr: "--listen"},
 		{name: "zero timeout", mutate: func(c *serveConfig) { c.IdleTimeout = 0 }, wantErr: "--idle-timeout"},
@@ -104,6 +105,7 @@ func TestServeConfigValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := defaultServeConfig()
+			c.ClientCert, c.ClientKey = "client.pem", "client.key"
 			tt.mutate(&c)
 			err := c.validate()
 			if tt.wantErr == "" {

@@ -50,14 +50,10 @@ func (c serveConfig) timeouts() proxy.Timeouts {
 	}
 }
 
-// newUpstreamTransport builds the mTLS transport; without a client
-// certificate the upstream is reached with server verification only (an
-// upstream that requires mTLS will then refuse the handshake, and every
-// call is recorded with that error).
+// newUpstreamTransport builds the mTLS transport. It refuses to start with a
+// missing, expired, self-signed or mismatched client certificate, naming
+// which.
 func newUpstreamTransport(cfg serveConfig) (*http.Transport, error) {
-	if cfg.ClientCert == "" {
-		return nil, nil
-	}
 	tr, err := proxy.NewTransport(proxy.TransportOptions{
 		ClientCertFile: cfg.ClientCert,
 		ClientKeyFile:  cfg.ClientKey,
@@ -93,7 +89,7 @@ func newProxy(cfg serveConfig, logger *slog.Logger, reg prometheus.Registerer, r
 		APIKey:        cfg.APIKey,
 		BodyCap:       cfg.BodyCap,
 		Timeouts:      cfg.timeouts(),
-		Logger:        logger.With("component", "proxy"),
+		Logger:        logger,
 		Registerer:    reg,
 		EndpointLabel: coverage.EndpointTemplate,
 	}

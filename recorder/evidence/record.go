@@ -69,6 +69,7 @@ const (
 	ErrBadRequest       ErrorKind = "bad_request"       // the app's request could not be forwarded
 	ErrStoreUnavailable ErrorKind = "store_unavailable" // refused because the store is broken
 	ErrUpstream         ErrorKind = "upstream"          // any other upstream transport failure
+	ErrInternal         ErrorKind = "internal"          // the proxy itself failed (a recovered panic)
 )
 
 // Record is one entry of the evidence log. Field order is part of the
