@@ -164,3 +164,48 @@ func TestFlagArgs(t *testing.T) {
 		})
 	}
 }
+
+// TestFlagsAreServeFlags checks every flag the kit passes to the binary
+// against the binary's own --help, so a renamed or removed flag cannot
+// leave a manifest that fails at start-up.
+func TestFlagsAreServeFlags(t *testing.T) {
+	bin := buildBinary(t)
+	serve := serveFlags(t, bin)
+	objs := manifests(t)
+	_, sidecarFlags := sidecar(t, objs)
+	tests := []struct {
+		name  string
+		flags map[string]string
+	}{
+		{"Dockerfile CMD", dockerFlags(t)},
+		{"Kubernetes sidecar", sidecarFlags},
+		{"systemd ExecStart", systemdFlags(t)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if len(tt.flags) == 0 {
+				t.Fatal("no flags found")
+			}
+			if bad := unknownFlags(tt.flags, serve); len(bad) > 0 {
+				t.Errorf("flags %q are not listed by serve --help", bad)
+			}
+		})
+	}
+
+	// Other subcommands the manifests run (the export job).
+	for _, c := range evidenceProxyContainers(allContainers(t, objs)) {
+		if len(c.Command) < 2 || c.Command[1] == "serve" {
+			continue
+		}
+		t.Run(c.Owner+" "+c.Command[1], func(t *testing.T) {
+			out, err := execHelp(bin, c.Command[1])
+			if err != nil {
+				t.Fatalf("%s --help: %v\n%s", c.Command[1], err, out)
+			}
+			flags, _ := flagArgs(c.Args)
+			if bad := unknownFlags(flags, parseHelpFlags(out)); len(bad) > 0 {
+				t.Errorf("flags %q are not listed by %s --help", bad, c.Command[1])
+			}
+		})
+	}
+}

@@ -55,6 +55,7 @@ func TestLivePrometheus(t *testing.T) {
 	}
 
 	prom := startPrometheus(t, promBin, k.admin)
+	t.Logf("running %d expressions against Prometheus", len(checks))
 	failures := prom.waitChecks(t, checks, 60*time.Second)
 	for _, f := range failures {
 		t.Error(f)
