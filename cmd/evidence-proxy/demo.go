@@ -91,7 +91,7 @@ func resetDemoDir(dir string) error {
 func (o demoOptions) record(ctx context.Context, stdout, logw io.Writer) (string, error) {
 	logger := newLogger(logw, "info")
 	emu, err := axysemu.Start(ctx, axysemu.StartOptions{Options: axysemu.Options{
-		Seed: o.seed, TimeScale: o.timeScale, Logger: logger.With("component", "emulator"),
+		Seed: o.seed, TimeScale: o.timeScale, Logger: logger,
 	}})
 	if err != nil {
 		return "", fmt.Errorf("start emulator: %w", err)

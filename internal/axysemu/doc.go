@@ -11,7 +11,7 @@
 //
 //	emu := axysemu.New(axysemu.Options{Seed: 7, TimeScale: 0.001})
 //	defer emu.Close()
-//	http.Handle("/v2/", emu) // or emu.Handler()
+//	mux.Handle("/v2/", emu.Handler()) // behind your own listener
 //
 //	srv, err := axysemu.Start(ctx, axysemu.StartOptions{}) // mTLS on a free loopback port
 //	defer srv.Close()
@@ -25,7 +25,9 @@
 // platform. The server certificate covers 127.0.0.1, ::1, localhost and
 // staging.api.axyscards.com; the CA is name-constrained to those and its
 // key is never written to disk. Certificates are ECDSA P-256 (the platform
-// issues RSA-2048 against a CSR; clients do not care).
+// issues RSA-2048 against a CSR; clients do not care). The Handler alone
+// (New, without Start) checks no TLS: mount it behind your own mTLS
+// listener, or use it directly in unit tests.
 //
 // Then, in the platform's layer order: when the allowlist is denied
 // (Options.DenyAllowlist, SetDenyAllowlist, or a forced 403 fault) every
@@ -79,7 +81,7 @@
 // ("12.34"), like the /staging/* amounts. Dates are RFC 3339 UTC strings
 // (chosen); before and after filters are unix seconds, after ≤ t < before.
 // Ids are sequential per kind (cardholders from 10001, cards 8001, wallets
-// 3001, deposits 7001, wallet transfers 90001, card transactions "5000001",
+// 3001, deposits 7001, wallet transactions 90001, card transactions "5000001",
 // fees 60001); authRefNum is 12 random digits. limit is 1–200 (default 50),
 // offset ≥ 0, sort asc (default) or desc; an unknown orderBy is a 400.
 // Unknown query parameters are ignored.
@@ -130,7 +132,9 @@
 // trace endpoints and register-wallet-address answer, but move no money: an
 // assertion stays pending and expires after 24 h. Bank-account
 // registrations answer {"depositId":…,"statusText":"pending"} and become
-// "confirmed" or "expired" (values chosen) after 10 minutes.
+// "confirmed" or "expired" (values chosen; expiry after 10 minutes). Other
+// deposit records go "pending" → "detected" (ledger credited) → "cleared"
+// (available credited); GET /staging/deposits/{id} shows any of them.
 //
 // OTP: POST /otp/listeners takes exactly one of cardId (an Active card) or
 // cardholderId (an approved cardholder), and an optional http(s)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -266,3 +267,12 @@ func (h *harness) forceCard(id int64, issuer int) {
 }
 
 func path(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func jsonBody(t testing.TB, v any) io.Reader {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.NewReader(b)
+}

@@ -45,6 +45,44 @@ func (c *check) enum(name string, v *string, def string, allowed ...string) stri
 	return def
 }
 
+// depositPlan is a validated deposit request.
+type depositPlan struct {
+	amount         int64
+	rail, chain    string
+	asset          string
+	reference      string
+	instant        bool
+	cardID, wallet int64
+}
+
+func (r *depositRequest) plan() (depositPlan, error) {
+	var chk check
+	if (r.CardID == nil) == (r.WalletID == nil) {
+		chk.fail("cardId", "give exactly one of cardId or walletId")
+	}
+	chk.between("cardId", r.CardID, false, 1, 1<<53)
+	chk.between("walletId", r.WalletID, false, 1, 1<<53)
+	p := depositPlan{amount: chk.decimal("amount", r.Amount, true), cardID: deref(r.CardID), wallet: deref(r.WalletID)}
+	defRail := "crypto"
+	if r.WalletID != nil {
+		defRail = "bank"
+	}
+	p.rail = chk.enum("rail", r.Rail, defRail, "crypto", "bank")
+	p.chain = chk.enum("chain", r.Chain, "evm", "evm", "bitcoin", "solana")
+	p.instant = chk.enum("clearing", r.Clearing, "natural", "natural", "instant") == "instant"
+	chk.text("asset", r.Asset, false, 1, 10)
+	chk.text("transactionReference", r.TransactionReference, false, 1, 64)
+	p.asset, p.reference = deref(r.Asset), deref(r.TransactionReference)
+	switch {
+	case chk.err != nil:
+	case p.rail == "crypto" && r.WalletID != nil:
+		chk.fail("rail", "wallets take no crypto deposits; use bank")
+	case p.rail == "bank" && (r.Chain != nil || r.Asset != nil):
+		chk.fail("chain", "applies to crypto deposits only")
+	}
+	return p, chk.err
+}
+
 // simulateDeposit is POST /staging/deposits: an exact deposit to a card
 // (crypto by default, or bank) or a wallet (bank only), with natural timing
 // or, with "clearing":"instant", landing in both balances at once.
@@ -53,39 +91,15 @@ func simulateDeposit(e *Emulator, c *call) (any, error) {
 	if err := c.decode(&req); err != nil {
 		return nil, err
 	}
-	var chk check
-	if (req.CardID == nil) == (req.WalletID == nil) {
-		chk.fail("cardId", "give exactly one of cardId or walletId")
+	p, err := req.plan()
+	if err != nil {
+		return nil, err
 	}
-	chk.between("cardId", req.CardID, false, 1, 1<<53)
-	chk.between("walletId", req.WalletID, false, 1, 1<<53)
-	amount := chk.decimal("amount", req.Amount, true)
-	defRail := "crypto"
-	if req.WalletID != nil {
-		defRail = "bank"
-	}
-	rail := chk.enum("rail", req.Rail, defRail, "crypto", "bank")
-	chain := chk.enum("chain", req.Chain, "evm", "evm", "bitcoin", "solana")
-	instant := chk.enum("clearing", req.Clearing, "natural", "natural", "instant") == "instant"
-	chk.text("asset", req.Asset, false, 1, 10)
-	chk.text("transactionReference", req.TransactionReference, false, 1, 64)
-	switch {
-	case chk.err != nil:
-	case rail == "crypto" && req.WalletID != nil:
-		chk.fail("rail", "wallets take no crypto deposits; use bank")
-	case rail == "bank" && (req.Chain != nil || req.Asset != nil):
-		chk.fail("chain", "applies to crypto deposits only")
-	}
-	if chk.err != nil {
-		return nil, chk.err
-	}
-	dep := &deposit{kind: depSimulated, statusText: depPending, amount: amount, rail: rail,
-		reference: deref(req.TransactionReference), created: c.now}
+	dep := &deposit{kind: depSimulated, statusText: depPending, amount: p.amount, rail: p.rail, reference: p.reference, created: c.now}
 	var cd *card
 	var wl *wallet
-	var err error
-	if req.CardID != nil {
-		if cd, err = e.world.card(*req.CardID); err != nil {
+	if p.cardID != 0 {
+		if cd, err = e.world.card(p.cardID); err != nil {
 			return nil, err
 		}
 		if cd.issuer == cardClosed {
@@ -93,7 +107,7 @@ func simulateDeposit(e *Emulator, c *call) (any, error) {
 		}
 		dep.cardID, dep.holderID = cd.id, cd.holderID
 	} else {
-		if wl, err = e.world.wallet(*req.WalletID); err != nil {
+		if wl, err = e.world.wallet(p.wallet); err != nil {
 			return nil, err
 		}
 		dep.walletID = wl.id
@@ -101,17 +115,17 @@ func simulateDeposit(e *Emulator, c *call) (any, error) {
 	if dep, err = e.world.newDeposit(dep); err != nil {
 		return nil, err
 	}
-	ledgerAt, availableAt := e.depositTiming(rail, instant, c.now)
+	ledgerAt, availableAt := e.depositTiming(p.rail, p.instant, c.now)
 	switch {
-	case cd != nil && rail == "crypto":
-		e.creditCard(cd, dep, txTypeCryptoDeposit, ledgerAt, availableAt, cryptoDescription(chain, deref(req.Asset)))
+	case cd != nil && p.rail == "crypto":
+		e.creditCard(cd, dep, txTypeCryptoDeposit, ledgerAt, availableAt, cryptoDescription(p.chain, p.asset))
 	case cd != nil:
 		e.creditCard(cd, dep, txTypeBankDeposit, ledgerAt, availableAt, bankDescription(dep.reference))
 	default:
 		e.creditWallet(wl, dep, ledgerAt, availableAt, bankDescription(dep.reference))
 	}
 	e.sched.runUntil(c.now)
-	return depositSimulated{Status: ok, DepositID: dep.id, Rail: rail, Amount: formatDecimal(amount),
+	return depositSimulated{Status: ok, DepositID: dep.id, Rail: p.rail, Amount: formatDecimal(p.amount),
 		LedgerAt: unixCeil(ledgerAt), AvailableAt: unixCeil(availableAt)}, nil
 }
 

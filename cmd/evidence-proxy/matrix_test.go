@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evidence-proxy/evidence-proxy/coverage"
+)
+
+func runMatrixCmd(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), append([]string{"matrix"}, args...), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestMatrixShow(t *testing.T) {
+	out, _, err := runMatrixCmd(t, "show")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := string(coverage.DefaultMatrix().Canonical()); out != want {
+		t.Error("matrix show does not print the canonical built-in matrix")
+	}
+	out, _, err = runMatrixCmd(t, "show", "--format", "table")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"axys-v2", "ID", "row-7", "error-handling", "test-matrix row 7", "poll", "L5", "physical-cards", "E429"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q", want)
+		}
+	}
+}
+
+func TestMatrixShowExtended(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "acme.yaml")
+	ext := "extends: axys-v2\nid: acme\nversion: \"1\"\ndrop: [L5]\n"
+	if err := os.WriteFile(path, []byte(ext), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runMatrixCmd(t, "show", "--matrix", path, "--format", "table")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "acme 1:") || strings.Contains(out, "\nL5 ") {
+		t.Errorf("extended table:\n%s", out)
+	}
+}
+
+func TestMatrixCheck(t *testing.T) {
+	good := filepath.Join("..", "..", "coverage", "testdata", "matrix", "minimal.yaml")
+	out, _, err := runMatrixCmd(t, "check", good)
+	if err != nil || !strings.Contains(out, "ok: ") || !strings.Contains(out, "matrix mini version 1, 2 requirements (1 call, 1 sequence)") {
+		t.Errorf("check %s: %q, %v", good, out, err)
+	}
+	bad := filepath.Join("..", "..", "coverage", "testdata", "matrix", "invalid-template.yaml")
+	_, _, err = runMatrixCmd(t, "check", bad)
+	var me *coverage.MatrixError
+	if !errors.As(err, &me) || me.Line != 16 || !strings.Contains(err.Error(), "invalid-template.yaml: line 16") {
+		t.Errorf("check %s: %v", bad, err)
+	}
+	if exitCode(err) != 1 {
+		t.Errorf("exit code %d for a bad matrix", exitCode(err))
+	}
+	for _, args := range [][]string{{"check"}, {"frobnicate"}, {"show", "--format", "xml"}, {"show", "extra"}} {
+		_, _, err := runMatrixCmd(t, args...)
+		if exitCode(err) != 2 {
+			t.Errorf("matrix %v: exit code %d (%v), want 2", args, exitCode(err), err)
+		}
+	}
+	if out, _, err := runMatrixCmd(t, "--help"); err != nil || !strings.Contains(out, "check FILE") {
+		t.Errorf("help: %q, %v", out, err)
+	}
+}
