@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"fmt"
 	"os"
 	"time"
 
@@ -24,7 +25,7 @@ type metrics struct {
 	lastSeq    prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer, s *Store) *metrics {
+func newMetrics(reg prometheus.Registerer, s *Store) (*metrics, error) {
 	const ns, sub = "evidence_proxy", "recorder"
 	m := &metrics{
 		reg: reg,
@@ -70,12 +71,18 @@ func newMetrics(reg prometheus.Registerer, s *Store) *metrics {
 		})
 	m.collectors = []prometheus.Collector{m.committed, m.commitDur, m.batchSize, m.gaps, m.lost,
 		m.redactions, m.errors, m.healthy, m.lastSeq, queue, size}
-	if reg != nil {
-		for _, c := range m.collectors {
-			reg.MustRegister(c)
+	if reg == nil {
+		return m, nil
+	}
+	for i, c := range m.collectors {
+		if err := reg.Register(c); err != nil {
+			for _, done := range m.collectors[:i] {
+				reg.Unregister(done)
+			}
+			return nil, fmt.Errorf("register recorder metrics: %w", err)
 		}
 	}
-	return m
+	return m, nil
 }
 
 // unregister removes the collectors, so a store reopened on the same

@@ -36,6 +36,25 @@ func (d Durability) String() string {
 	}
 }
 
+// MarshalText implements encoding.TextMarshaler.
+func (d Durability) MarshalText() ([]byte, error) {
+	if d != Sync && d != Async {
+		return nil, fmt.Errorf("marshal durability: unknown value %d", int(d))
+	}
+	return []byte(d.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler (for configuration
+// files), accepting what ParseDurability accepts.
+func (d *Durability) UnmarshalText(text []byte) error {
+	v, err := ParseDurability(string(text))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
 // ParseDurability parses "sync" or "async".
 func ParseDurability(s string) (Durability, error) {
 	switch s {

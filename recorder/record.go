@@ -14,9 +14,13 @@ import (
 // and fsynced; rec then holds the stored (redacted, sealed) record. On a
 // commit failure it returns an error wrapping ErrStoreUnavailable; the
 // record is then held (bounded by Options.QueueSize) and committed when the
-// store recovers, or counted in a gap record if it cannot be held. If ctx
-// ends first, Record returns ctx's error; a record already queued is still
-// committed.
+// store recovers, or counted in a gap record if it cannot be held. ctx
+// bounds the wait only: if it ends first, Record returns its error, and
+// the record is still committed if it was queued (it always is when the
+// queue has room, even with ctx already done), else counted in a gap
+// record. Pass a context that outlives the app's request (for example
+// context.WithoutCancel plus a deadline), so a call the app abandoned is
+// still recorded before the proxy moves on.
 //
 // Async durability: Record returns once the record is queued. When the
 // queue is full it returns ErrQueueFull and the record is counted in the
@@ -47,19 +51,30 @@ func (s *Store) Record(ctx context.Context, rec *evidence.Record) error {
 	}
 	done := make(chan error, 1)
 	j.done = done
+	// ctx only bounds waiting: a record with room in the queue is queued
+	// even if ctx has ended (a call the app gave up on is still evidence).
 	select {
 	case s.in <- j:
-	case <-ctx.Done():
-		s.loseRecords(1)
-		s.mu.RUnlock()
-		return fmt.Errorf("record: %w", ctx.Err())
+	default:
+		select {
+		case s.in <- j:
+		case <-ctx.Done():
+			s.loseRecords(1)
+			s.mu.RUnlock()
+			return fmt.Errorf("record: %w", ctx.Err())
+		}
 	}
 	s.mu.RUnlock()
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		return fmt.Errorf("record: wait for commit: %w", ctx.Err())
+		select {
+		case err := <-done:
+			return err
+		default:
+			return fmt.Errorf("record: wait for commit: %w", ctx.Err())
+		}
 	}
 }
 

@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"mime"
 	"net/http"
 	"net/textproto"
 	"strings"
+	"sync"
 
 	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
@@ -100,6 +102,9 @@ type Redactor struct {
 	headers map[string]bool // canonical header keys
 	fields  fieldMatcher
 	opts    RedactOptions
+	// macs pools keyed HMAC states (hmac.New costs more than a short
+	// fingerprint).
+	macs sync.Pool
 }
 
 // NewRedactor returns a Redactor keyed by key (at least 16 bytes; use
@@ -132,7 +137,12 @@ func isFingerprint(s string) bool {
 }
 
 func (r *Redactor) fingerprint(value string) string {
-	m := hmac.New(sha256.New, r.key)
+	m, _ := r.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, r.key)
+	}
+	defer r.macs.Put(m)
+	m.Reset()
 	m.Write([]byte(value))
 	var sum [sha256.Size]byte
 	var hx [2 * sha256.Size]byte
@@ -141,7 +151,7 @@ func (r *Redactor) fingerprint(value string) string {
 }
 
 // Redact replaces the secrets of rec, adds their number to rec.Redactions
-// and returns it. It never modifies the header maps, slices or structs it
+// and returns it. Redacting a redacted record changes nothing. It never modifies the header maps, slices or structs it
 // was handed (the proxy may still be using them): changed parts are
 // replaced by copies in rec.
 func (r *Redactor) Redact(rec *evidence.Record) int {
@@ -244,10 +254,15 @@ func (r *Redactor) redactUserinfo(u string) (string, int) {
 		return u, 0
 	}
 	info := u[authStart : authStart+at]
-	if user, pass, ok := strings.Cut(info, ":"); ok {
+	user, pass, ok := strings.Cut(info, ":")
+	switch {
+	case isFingerprint(info) || (ok && isFingerprint(pass)):
+		return u, 0
+	case ok:
 		return u[:authStart] + user + ":" + r.fingerprint(pass) + u[authStart+at:], 1
+	default:
+		return u[:authStart] + r.fingerprint(info) + u[authStart+at:], 1
 	}
-	return u[:authStart] + r.fingerprint(info) + u[authStart+at:], 1
 }
 
 // redactHeader returns h with secrets replaced, copying it on first change.
@@ -260,8 +275,9 @@ func (r *Redactor) redactHeader(h http.Header) (http.Header, int) {
 		for i, v := range values {
 			nv, k := v, 0
 			switch {
-			case sensitive && v != "":
+			case sensitive && v != "" && !isFingerprint(v):
 				nv, k = r.fingerprint(v), 1
+			case sensitive:
 			case strings.Contains(v, "://") || strings.HasPrefix(v, "/"):
 				nv, k = r.redactURLParts(v)
 			default:

@@ -180,15 +180,25 @@ func (j *jsonRedaction) onString(start, end int) {
 			j.keys.add(raw, sensitive)
 		}
 		t.keySensitive = sensitive
+		if len(raw) >= minSecretText {
+			j.scanValue(start, end) // a card number used as a key
+		}
 		return
 	}
-	text, escaped := stringContent(src, start, end)
 	if j.valueSensitive() {
-		if len(text) > 0 {
+		if text, _ := stringContent(src, start, end); len(text) > 0 && !isFingerprint(string(text)) {
 			j.w.replace(start, end, `"`+j.r.fingerprint(digitsOnly(string(text)))+`"`)
 		}
 		return
 	}
+	j.scanValue(start, end)
+}
+
+// scanValue replaces card numbers and private keys inside the string token
+// src[start:end].
+func (j *jsonRedaction) scanValue(start, end int) {
+	src := j.w.src
+	text, escaped := stringContent(src, start, end)
 	if len(text) < minSecretText {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -123,6 +124,13 @@ func TestRedactJSONBody(t *testing.T) {
 			body:  `{"items":[{"cvv":"321","pan":"4111111111111111"},{"cvv":"4`,
 			want:  `{"items":[{"cvv":` + q("321") + `,"pan":` + q("4111111111111111") + `},{"cvv":` + q("4") + ``,
 			wantN: 3,
+		},
+		{
+			name:  "card number as a key",
+			url:   "/v2/x",
+			body:  `{"4111111111111111":{"limit":5}}`,
+			want:  `{` + q("4111111111111111") + `:{"limit":5}}`,
+			wantN: 1,
 		},
 		{
 			name:  "empty and null secrets are left alone",
@@ -261,8 +269,12 @@ func TestRedactURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, _ := r.RedactURL(tt.in); got != tt.want {
+			got, _ := r.RedactURL(tt.in)
+			if got != tt.want {
 				t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if again, n := r.RedactURL(got); again != got || n != 0 {
+				t.Errorf("second RedactURL changed %q to %q", got, again)
 			}
 		})
 	}
@@ -361,6 +373,26 @@ func TestFingerprintCorrelation(t *testing.T) {
 	}
 	if strings.Count(rec.Request.Body.Text, want) != 2 {
 		t.Errorf("body %s: want the fingerprint twice", rec.Request.Body.Text)
+	}
+}
+
+func TestRedactIsIdempotent(t *testing.T) {
+	r := newTestRedactor(t, RedactOptions{})
+	for i, rec := range plantedRecords(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) {
+		if r.Redact(rec) == 0 {
+			t.Errorf("record %d: nothing redacted", i)
+		}
+		once, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := r.Redact(rec); n != 0 {
+			t.Errorf("record %d: second Redact replaced %d values", i, n)
+		}
+		twice, _ := json.Marshal(rec)
+		if string(once) != string(twice) {
+			t.Errorf("record %d changed on second Redact:\n%s\n%s", i, once, twice)
+		}
 	}
 }
 

@@ -391,3 +391,30 @@ func TestOpenRefusesForeignFile(t *testing.T) {
 		t.Errorf("Open of a foreign bbolt file: %v", err)
 	}
 }
+
+func TestParseDurability(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Durability
+		wantErr bool
+	}{
+		{"sync", Sync, false},
+		{"", Sync, false},
+		{"async", Async, false},
+		{"fast", Sync, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			var d Durability
+			err := d.UnmarshalText([]byte(tt.in))
+			if (err != nil) != tt.wantErr || (err == nil && d != tt.want) {
+				t.Fatalf("UnmarshalText(%q) = %v, %v", tt.in, d, err)
+			}
+			if err == nil {
+				if txt, _ := d.MarshalText(); tt.in != "" && string(txt) != tt.in {
+					t.Errorf("MarshalText = %q, want %q", txt, tt.in)
+				}
+			}
+		})
+	}
+}

@@ -91,10 +91,9 @@ func (w *writer) drain(first *job) []*job {
 			}
 			w.s.queuedBytes.Add(-j.size)
 			batch = append(batch, j)
-			continue
 		default:
+			return w.withGap(batch)
 		}
-		break
 	}
 	return w.withGap(batch)
 }
@@ -249,6 +248,7 @@ func (w *writer) markFailed(cause error, n int) error {
 			"err", cause.Error(), "held_records", len(w.held)+n)
 	default:
 		w.backoff = min(2*w.backoff, maxRetryInterval)
+		s.health.Store(&err)
 		if now.Sub(w.lastLog) >= failureLogInterval {
 			w.lastLog = now
 			s.log.Error("evidence store still cannot commit", "err", cause.Error(), "held_records", len(w.held)+n,

@@ -3,6 +3,7 @@ package recorder
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,16 +89,22 @@ func TestConcurrentProducersGetGapFreeOrderedSeqs(t *testing.T) {
 	}
 }
 
-// gate is a CommitHook that blocks commits while closed.
+// gate is a CommitHook that blocks commits until released; entered is
+// closed when the first commit reaches it.
 type gate struct {
-	open chan struct{}
-	once sync.Once
+	open, entered       chan struct{}
+	openOnce, enterOnce sync.Once
 }
 
-func newGate() *gate { return &gate{open: make(chan struct{})} }
+func newGate() *gate { return &gate{open: make(chan struct{}), entered: make(chan struct{})} }
 
-func (g *gate) hook(int) error { <-g.open; return nil }
-func (g *gate) release()       { g.once.Do(func() { close(g.open) }) }
+func (g *gate) hook(int) error {
+	g.enterOnce.Do(func() { close(g.entered) })
+	<-g.open
+	return nil
+}
+
+func (g *gate) release() { g.openOnce.Do(func() { close(g.open) }) }
 
 func TestAsyncOverflowWritesGapRecord(t *testing.T) {
 	g := newGate()
@@ -117,7 +124,7 @@ func TestAsyncOverflowWritesGapRecord(t *testing.T) {
 			t.Fatalf("Record %d: %v", i, err)
 		}
 		if i == 0 {
-			waitFor(t, "the writer to take the first record", func() bool { return len(s.in) == 0 })
+			<-g.entered // the writer holds record 0 alone in a blocked commit
 		}
 	}
 	if full != 15 {
@@ -308,6 +315,21 @@ func TestRecordHonoursContext(t *testing.T) {
 	waitFor(t, "the record to commit", func() bool { seq, _ := s.Head(); return seq == 1 })
 }
 
+func TestRecordWithEndedContextStillRecords(t *testing.T) {
+	s := openTestStore(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := range 20 {
+		_ = s.Record(ctx, sampleRecord(i, time.Now(), 10))
+	}
+	waitFor(t, "all 20 records", func() bool { seq, _ := s.Head(); return seq == 20 })
+	for _, r := range readAll(t, s) {
+		if r.Kind != evidence.KindCall {
+			t.Errorf("record %d is a %s", r.Seq, r.Kind)
+		}
+	}
+}
+
 func TestMetricsAreRegisteredAndLint(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	s := openTestStore(t, Options{Registerer: reg})
@@ -335,7 +357,11 @@ func TestMetricsAreRegisteredAndLint(t *testing.T) {
 	if n, _ := testutil.GatherAndCount(reg); n < 11 {
 		t.Errorf("%d series, want at least 11", n)
 	}
-	// Close unregisters, so the same registry can take a reopened store.
+	// A second store cannot register the same metrics…
+	if _, err := Open(filepath.Join(t.TempDir(), "other.db"), Options{Registerer: reg}); err == nil {
+		t.Error("a second store registered the same metrics")
+	}
+	// …but Close unregisters, so the same registry can take a reopened store.
 	if err := s.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
