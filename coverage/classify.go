@@ -28,6 +28,10 @@ type Engine struct {
 	forbid []forbidState
 	cv     callView
 	inv    inventory
+	// byEP[ep+1] lists the requirements a call to catalogue endpoint ep
+	// (-1: outside it) concerns; byEvent[ep+1] those it concerns only
+	// through the entity state it carries.
+	byEP, byEvent [][]int
 
 	records  int
 	firstSeq uint64
@@ -49,7 +53,28 @@ func NewEngine(m *Matrix) *Engine {
 		e.evals = append(e.evals, r.rule.newEval())
 	}
 	e.forbid = make([]forbidState, len(m.reqs))
+	e.dispatch()
 	return e
+}
+
+// dispatch builds byEP and byEvent from the rules' interests.
+func (e *Engine) dispatch() {
+	e.byEP = make([][]int, len(catalogue)+1)
+	e.byEvent = make([][]int, len(catalogue)+1)
+	for i, r := range e.m.reqs {
+		in := r.rule.interest()
+		for _, f := range r.forbid {
+			in = in.union(f.interest())
+		}
+		for ep := -1; ep < len(catalogue); ep++ {
+			switch {
+			case in.wants(ep):
+				e.byEP[ep+1] = append(e.byEP[ep+1], i)
+			case in.events:
+				e.byEvent[ep+1] = append(e.byEvent[ep+1], i)
+			}
+		}
+	}
 }
 
 // Observe feeds the next record. Records must come in sequence order; gap
@@ -70,9 +95,14 @@ func (e *Engine) Observe(rec *evidence.Record) {
 	v.reset(e.w.rt, rec)
 	e.inv.add(v)
 	e.w.collect(v)
-	for i := range e.evals {
+	for _, i := range e.byEP[v.ep+1] {
 		e.evals[i].observe(e.w, v)
 		e.checkForbid(i, v)
+	}
+	if len(v.events) > 0 {
+		for _, i := range e.byEvent[v.ep+1] {
+			e.evals[i].observe(e.w, v)
+		}
 	}
 	e.w.apply(v)
 }
@@ -157,6 +187,9 @@ func (e *Engine) verdicts() []verdict {
 func (e *Engine) withForbid(i int, v verdict) verdict {
 	f := &e.forbid[i]
 	if f.count == 0 {
+		if v.status == StatusMet && len(e.m.reqs[i].forbid) > 0 {
+			v.why += "; no forbidden call seen"
+		}
 		return v
 	}
 	return verdict{

@@ -215,15 +215,30 @@ func (c *compiler) compileState(n *yaml.Node) error {
 			if err != nil {
 				return err
 			}
-			ref, err := parseCallRef(s, m.params(c.rt))
-			if err != nil {
-				return nodeErr(set.Content[i+1], "state: set: %v", err)
+			fs := fieldSource{field: c.entities[e].field(set.Content[i].Value)}
+			if lit, ok := stateLiteral(set.Content[i+1]); ok {
+				fs.lit = &lit
+			} else if fs.ref, err = parseCallRef(s, m.params(c.rt)); err != nil {
+				return nodeErr(set.Content[i+1], "state: set: %v (or a number or boolean)", err)
 			}
-			src.set = append(src.set, fieldSource{field: c.entities[e].field(set.Content[i].Value), ref: ref})
+			src.set = append(src.set, fs)
 		}
 		c.state = append(c.state, src)
 	}
 	return nil
+}
+
+// stateLiteral reads a number or boolean given as a field's value.
+func stateLiteral(n *yaml.Node) (value, bool) {
+	switch n.Tag {
+	case "!!int", "!!float":
+		if f, ok := textValue(n.Value).number(); ok {
+			return numValue(f), true
+		}
+	case "!!bool":
+		return boolValue(n.Value == "true"), true
+	}
+	return value{}, false
 }
 
 func (c *compiler) compileAliases(n *yaml.Node) error {

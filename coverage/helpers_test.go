@@ -24,7 +24,7 @@ type trace struct {
 
 var traceStart = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-func newTrace() *trace { return &trace{now: traceStart, gap: time.Second} }
+func newTrace() *trace { return &trace{now: traceStart, last: traceStart, gap: time.Second} }
 
 // wait moves the clock of the next call forward by d (on top of the usual
 // second).

@@ -15,9 +15,13 @@ type callPattern struct {
 	src    string
 	method string // "" for any method
 	eps    []int  // catalogue indexes; nil for a prefix or any path
+	mask   uint64 // the same indexes as bits
 	prefix string // for TEMPLATE ending in /*, the path prefix with its slash
 	status statusSet
 }
+
+// The catalogue must fit the 64 bits of callPattern.mask.
+var _ [64 - len(catalogue)]struct{}
 
 // statusSet is the STATUS part of a pattern: any (also no response at all),
 // none (no response), classes such as 2xx and exact codes, joined by |.
@@ -95,6 +99,9 @@ func parsePattern(s string) (callPattern, error) {
 		if len(p.eps) == 0 {
 			return p, fmt.Errorf("%q: no endpoint %s %s in the catalogue", s, parts[0], tmpl)
 		}
+		for _, i := range p.eps {
+			p.mask |= 1 << i
+		}
 	}
 	if len(parts) == 3 {
 		st, err := parseStatusSet(parts[2])
@@ -112,7 +119,7 @@ func (p *callPattern) match(v *callView) bool {
 	}
 	switch {
 	case p.eps != nil:
-		if !slices.Contains(p.eps, v.ep) {
+		if v.ep < 0 || p.mask&(1<<v.ep) == 0 {
 			return false
 		}
 	case p.prefix != "":
@@ -198,9 +205,6 @@ type callMatcher struct {
 // match reports whether the call fits patterns, origin and the where
 // predicates that do not need a key.
 func (m *callMatcher) match(w *world, v *callView) bool {
-	if !m.origin.match(v) {
-		return false
-	}
 	hit := false
 	for i := range m.patterns {
 		if m.patterns[i].match(v) {
@@ -208,7 +212,7 @@ func (m *callMatcher) match(w *world, v *callView) bool {
 			break
 		}
 	}
-	if !hit {
+	if !hit || !m.origin.match(v) {
 		return false
 	}
 	for i := range m.where {
@@ -261,6 +265,40 @@ func (m *callMatcher) keyed(w *world, v *callView, key string) bool {
 		}
 	}
 	return true
+}
+
+// interest is the set of calls the matcher can match.
+func (m *callMatcher) interest() interest {
+	var out interest
+	for _, p := range m.patterns {
+		out.mask |= p.mask
+		out.all = out.all || p.eps == nil
+	}
+	return out
+}
+
+// keyCandidates returns, when a where predicate reads "<ref> == $key", the
+// distinct values the call holds there: the only keys that can match. It
+// returns nil when no predicate narrows the keys.
+func (m *callMatcher) keyCandidates(w *world, v *callView, buf []string) []string {
+	for i := range m.keyWhere {
+		p := &m.keyWhere[i]
+		if p.op != opEq {
+			continue
+		}
+		buf = buf[:0]
+		p.call.each(w.rt, v, func(x value) bool {
+			if k := x.key(); k != "" && !slices.Contains(buf, k) {
+				buf = append(buf, k)
+			}
+			return false
+		})
+		if buf == nil {
+			buf = []string{}
+		}
+		return buf
+	}
+	return nil
 }
 
 // matchFull matches a call including key and when; it returns the key.

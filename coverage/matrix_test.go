@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"slices"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -231,4 +231,53 @@ func TestLoadMatrixErrors(t *testing.T) {
 	if err != nil || m.ID() != DefaultMatrixID {
 		t.Errorf("empty path: %v, %v", m, err)
 	}
+}
+
+// FuzzParseMatrix: no input makes the parser panic, and what parses has a
+// canonical form that parses back to itself.
+func FuzzParseMatrix(f *testing.F) {
+	files, _ := filepath.Glob("testdata/matrix/*.yaml")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("a: &x {b: 1}\nc: *x\n<<: *x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseMatrix(data)
+		if err != nil {
+			var me *MatrixError
+			if !errors.As(err, &me) {
+				t.Fatalf("error %v is not a *MatrixError", err)
+			}
+			return
+		}
+		again, err := ParseMatrix(m.Canonical())
+		if err != nil || again.Ref() != m.Ref() {
+			t.Fatalf("canonical form does not parse back: %v", err)
+		}
+		NewEngine(m).Report()
+	})
+}
+
+// TestExtendStateSource: an extending matrix can read a field from another
+// place; its source wins over the built-in one for the same call.
+func TestExtendStateSource(t *testing.T) {
+	m, err := ParseMatrix([]byte(`extends: axys-v2
+id: wrapped
+version: "1"
+state:
+  - call: GET /cardholders/{cardholderId} 2xx
+    entity: cardholder
+    set: {status: response.body.cardholder.status}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := newTrace()
+	s1 := tr.submit(10001, 200)
+	s2 := tr.get("/cardholders/10001", `{"status":"success","cardholder":{"cardholderId":10001,"status":1}}`)
+	checkResult(t, result(t, classify(t, m, tr.recs), "L2"), StatusMet, ev(s1, s2))
+	// The built-in matrix reads the envelope's "success" and sees no approval.
+	checkResult(t, result(t, classify(t, DefaultMatrix(), tr.recs), "L2"), StatusPartial, ev(s1))
 }

@@ -22,6 +22,14 @@ type pagedSpec struct {
 
 func (s *pagedSpec) kind() string { return "paged" }
 
+func (s *pagedSpec) interest() interest {
+	var out interest
+	for _, m := range s.lists {
+		out = out.union(m.interest())
+	}
+	return out
+}
+
 func (s *pagedSpec) newEval() evaluator {
 	return &pagedEval{spec: s, windows: map[string]*pagedWindow{}}
 }
@@ -87,25 +95,30 @@ type pagedEval struct {
 }
 
 func (e *pagedEval) observe(w *world, v *callView) {
+	if e.proof != nil {
+		return // proven once is proven: nothing more to follow
+	}
 	for i, m := range e.spec.lists {
 		if !m.match(w, v) {
 			continue
 		}
-		offset, n, total, ok := page(w.rt, v)
+		offset, n, total, ok := page(v)
 		if !ok {
 			continue
 		}
 		win := e.window(v)
 		e.page(&win.lists[i], v.seq, offset, n, total)
-		if e.proof == nil && allDone(win) {
+		if allDone(win) {
 			e.proof = snapshot(win)
+			e.windows, e.order, e.evicted = nil, nil, nil
+			return
 		}
 	}
 }
 
 // page reads offset, item count and total from a list response; without a
 // total the list is one page. A truncated body is not read.
-func page(rt *routes, v *callView) (offset, n, total int, ok bool) {
+func page(v *callView) (offset, n, total int, ok bool) {
 	if v.respTrunc {
 		return 0, 0, 0, false
 	}

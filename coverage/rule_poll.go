@@ -33,6 +33,14 @@ type pollSpec struct {
 
 func (s *pollSpec) kind() string { return "poll" }
 
+func (s *pollSpec) interest() interest {
+	out := s.read.interest()
+	for _, m := range s.without {
+		out = out.union(m.interest())
+	}
+	return out
+}
+
 func (s *pollSpec) newEval() evaluator {
 	return &pollEval{spec: s, entName: s.entName, runs: map[string]*pollRun{}}
 }
@@ -173,6 +181,7 @@ type pollRun struct {
 type pollEval struct {
 	spec    *pollSpec
 	entName string
+	buf     []value
 	runs    map[string]*pollRun
 	// proof is the first finished run that proves the requirement; best
 	// the best finished run that does not.
@@ -185,12 +194,19 @@ type pollEval struct {
 
 // runSummary is a judged run.
 type runSummary struct {
-	score   int
-	span    time.Duration
-	first   uint64
-	missing []string
-	seqs    []uint64
-	why     string
+	score    int
+	missing  []string
+	span     time.Duration
+	first    uint64
+	reads    int
+	key      string
+	firstGap time.Duration
+	maxGap   time.Duration
+	seqs     []uint64
+}
+
+func (s *runSummary) why(ent string) string {
+	return fmt.Sprintf("%d reads of %s %s over %s (first gap %s, largest %s)", s.reads, ent, s.key, fmtDur(s.span), fmtDur(s.firstGap), fmtDur(s.maxGap))
 }
 
 func (e *pollEval) observe(w *world, v *callView) {
@@ -213,22 +229,41 @@ func (e *pollEval) observe(w *world, v *callView) {
 	if !ok {
 		return
 	}
-	if r := e.runs[key]; r != nil {
+	r := e.runs[key]
+	if r != nil {
 		if e.extend(r, v, vals) {
 			return
 		}
 		e.finish(r)
+	}
+	if !observed(v, ev, e.spec.while) {
 		delete(e.runs, key)
+		return
 	}
-	if observed(v, ev, e.spec.while) {
-		k := strings.Clone(key)
-		e.runs[k] = &pollRun{key: k, vals: cloneVals(vals), start: v.start, last: v.start, reads: 1, seqs: []uint64{v.seq}, lastSeq: v.seq}
+	if r == nil {
+		r = &pollRun{key: strings.Clone(key), vals: make([]value, len(vals)), seqs: make([]uint64, 0, maxRunSeqs)}
+		e.runs[r.key] = r
 	}
+	r.restart(v, vals)
 }
 
-// watched returns the watched fields as the read shows them.
+// restart makes r a new run starting with read v, reusing its buffers.
+func (r *pollRun) restart(v *callView, vals []value) {
+	for i, x := range vals {
+		if !r.vals[i].equal(x) || r.vals[i].kind != x.kind {
+			r.vals[i] = x.clone()
+		}
+	}
+	*r = pollRun{key: r.key, vals: r.vals, start: v.start, last: v.start, reads: 1, seqs: append(r.seqs[:0], v.seq), lastSeq: v.seq}
+}
+
+// watched returns the watched fields as the read shows them, in a buffer
+// reused from call to call.
 func (e *pollEval) watched(v *callView, ev stateEvent) ([]value, bool) {
-	out := make([]value, len(e.spec.watch))
+	if e.buf == nil {
+		e.buf = make([]value, len(e.spec.watch))
+	}
+	out := e.buf
 	for i, f := range e.spec.watch {
 		c, ok := v.change(ev, f)
 		if !ok {
@@ -237,14 +272,6 @@ func (e *pollEval) watched(v *callView, ev stateEvent) ([]value, bool) {
 		out[i] = c.new
 	}
 	return out, true
-}
-
-func cloneVals(vs []value) []value {
-	out := make([]value, len(vs))
-	for i, v := range vs {
-		out[i] = v.clone()
-	}
-	return out
 }
 
 // extend adds read v to run r; it reports false when v shows a change, in
@@ -285,19 +312,19 @@ func (e *pollEval) extend(r *pollRun, v *callView, vals []value) bool {
 	return true
 }
 
-// judge scores a run against the spec's checks.
-func (e *pollEval) judge(r *pollRun) *runSummary {
-	s := &runSummary{span: r.last.Sub(r.start), first: r.seqs[0]}
+// judge scores a run against the spec's checks: the number passed, and
+// with explain the ones that failed.
+func (e *pollEval) judge(r *pollRun, explain bool) (score int, missing []string) {
 	check := func(ok bool, need string) {
 		if ok {
-			s.score++
-		} else {
-			s.missing = append(s.missing, need)
+			score++
+		} else if explain {
+			missing = append(missing, need)
 		}
 	}
 	check(r.reads >= e.spec.reads, fmt.Sprintf("at least %d reads", e.spec.reads))
 	if e.spec.span > 0 {
-		check(s.span >= e.spec.span, "polling over at least "+fmtDur(e.spec.span))
+		check(r.last.Sub(r.start) >= e.spec.span, "polling over at least "+fmtDur(e.spec.span))
 	}
 	if e.spec.backoff {
 		check(r.reads >= 4 && !r.broken && r.maxGap >= 2*r.firstGap, "growing gaps between reads (backoff)")
@@ -306,43 +333,58 @@ func (e *pollEval) judge(r *pollRun) *runSummary {
 		check(r.changed, "a read that shows the change")
 	}
 	check(!r.forced, "an outcome that was not forced through /staging")
-	s.seqs = append(slices.Clone(r.seqs), r.lastSeq)
-	s.why = fmt.Sprintf("%d reads of %s %s over %s (first gap %s, largest %s)", r.reads, e.entName, r.key, fmtDur(s.span), fmtDur(r.firstGap), fmtDur(r.maxGap))
-	return s
+	return score, missing
 }
 
-// better orders judged runs: higher score, then longer, then earlier.
-func (s *runSummary) better(t *runSummary) bool {
+// checks is the number of checks judge makes.
+func (e *pollEval) checks() int {
+	n := 2
+	for _, on := range []bool{e.spec.span > 0, e.spec.backoff, e.spec.untilChange} {
+		n += b2i(on)
+	}
+	return n
+}
+
+// summary keeps what a report needs of a judged run.
+func (e *pollEval) summary(r *pollRun, score int) *runSummary {
+	_, missing := e.judge(r, score < e.checks())
+	return &runSummary{score: score, missing: missing, span: r.last.Sub(r.start), first: r.seqs[0], reads: r.reads, key: r.key,
+		firstGap: r.firstGap, maxGap: r.maxGap, seqs: append(slices.Clone(r.seqs), r.lastSeq)}
+}
+
+// better reports whether a run of the given score, span and first read
+// beats the judged run t: higher score, then longer, then earlier.
+func better(score int, span time.Duration, first uint64, t *runSummary) bool {
 	if t == nil {
 		return true
 	}
-	if s.score != t.score {
-		return s.score > t.score
+	if score != t.score {
+		return score > t.score
 	}
-	if s.span != t.span {
-		return s.span > t.span
+	if span != t.span {
+		return span > t.span
 	}
-	return s.first < t.first
+	return first < t.first
 }
-
-func (e *pollEval) held() int { return len(e.runs) }
 
 // finish judges a run that ended with a change.
 func (e *pollEval) finish(r *pollRun) {
 	if r.reads < 2 {
 		return
 	}
-	s := e.judge(r)
-	if len(s.missing) == 0 {
+	score, _ := e.judge(r, false)
+	if score == e.checks() {
 		if e.proof == nil {
-			e.proof = s
+			e.proof = e.summary(r, score)
 		}
 		return
 	}
-	if s.better(e.best) {
-		e.best = s
+	if better(score, r.last.Sub(r.start), r.seqs[0], e.best) {
+		e.best = e.summary(r, score)
 	}
 }
+
+func (e *pollEval) held() int { return len(e.runs) }
 
 func (e *pollEval) verdict(w *world) verdict {
 	ent := w.m.entities[e.spec.entity].name
@@ -354,20 +396,20 @@ func (e *pollEval) verdict(w *world) verdict {
 		if r.reads < 2 {
 			continue
 		}
-		s := e.judge(r)
-		if len(s.missing) == 0 {
-			if proof == nil || s.first < proof.first {
-				proof = s
+		score, _ := e.judge(r, false)
+		if score == e.checks() {
+			if proof == nil || r.seqs[0] < proof.first {
+				proof = e.summary(r, score)
 			}
-		} else if s.better(best) {
-			best = s
+		} else if better(score, r.last.Sub(r.start), r.seqs[0], best) {
+			best = e.summary(r, score)
 		}
 	}
 	switch {
 	case proof != nil:
-		return verdict{StatusMet, "polled: " + proof.why, evidenceOf(proof.seqs)}
+		return verdict{StatusMet, "polled: " + proof.why(e.entName), evidenceOf(proof.seqs)}
 	case best != nil:
-		return verdict{StatusPartial, "best run: " + best.why + "; still needs " + strings.Join(best.missing, ", "), evidenceOf(best.seqs)}
+		return verdict{StatusPartial, "best run: " + best.why(e.entName) + "; still needs " + strings.Join(best.missing, ", "), evidenceOf(best.seqs)}
 	}
 	return verdict{StatusMissing, "no repeated " + e.spec.read.src + " of one " + ent, []uint64{}}
 }

@@ -30,6 +30,9 @@ type retrySpec struct {
 
 func (s *retrySpec) kind() string { return "retry" }
 
+// interest: a retry is the same call, so the endpoints of the failures.
+func (s *retrySpec) interest() interest { return s.after.interest() }
+
 func (s *retrySpec) newEval() evaluator {
 	return &retryEval{spec: s, pending: map[uint64]*pendingRetry{}}
 }
@@ -348,7 +351,7 @@ func (e *retryEval) partialWhy(handled, unhandled, weak, waiting int) string {
 	return strings.Join(parts, ", ")
 }
 
-// fmtDur renders a duration short and stable: 2h, 1m30s, 2.5s, 120ms.
+// fmtDur renders a duration short and stable: 7d, 2h, 1m30s, 2.5s, 120ms.
 func fmtDur(d time.Duration) string {
 	switch {
 	case d <= 0:
@@ -357,6 +360,8 @@ func fmtDur(d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	case d < time.Minute:
 		return d.Round(100 * time.Millisecond).String()
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}
 	s := d.Round(time.Second).String()
 	s = strings.Replace(s, "m0s", "m", 1)

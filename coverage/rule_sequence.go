@@ -28,6 +28,17 @@ type seqStep struct {
 
 func (s *sequenceSpec) kind() string { return "sequence" }
 
+func (s *sequenceSpec) interest() interest {
+	var out interest
+	for _, st := range s.steps {
+		out.events = out.events || st.calls == nil
+		for _, m := range st.calls {
+			out = out.union(m.interest())
+		}
+	}
+	return out
+}
+
 func (s *sequenceSpec) newEval() evaluator {
 	return &sequenceEval{spec: s, keys: map[string][]*chain{}}
 }
@@ -130,14 +141,15 @@ type chain struct {
 
 type sequenceEval struct {
 	spec *sequenceSpec
-	// keys holds, per entity key, progress[k]: the latest-started chain
-	// that has done k+1 steps.
+	// keys holds, per entity key, progress[k]: the chain that has done
+	// k+1 steps, if any.
 	keys     map[string][]*chain
 	done     int
 	proof    []uint64
 	best     []uint64
 	bestKey  string
 	observed int
+	cands    []string
 }
 
 func (e *sequenceEval) observe(w *world, v *callView) {
@@ -173,11 +185,23 @@ func (e *sequenceEval) callStep(w *world, v *callView, k int, m *callMatcher) bo
 		key, ok := m.keyOf(w, v)
 		return ok && m.keyed(w, v, key) && e.advance(v, key, k)
 	}
-	// A step without its own key (a list filtered by $key) may advance
-	// every entity that has done the step before it.
+	// A step without its own key (a list filtered by $key) may advance the
+	// entities it names that have done the step before it.
+	if k == 0 {
+		return false
+	}
+	e.cands = m.keyCandidates(w, v, e.cands[:0])
 	took := false
-	for key, prog := range e.keys {
-		if k > 0 && prog[k-1] != nil && m.keyed(w, v, key) && e.advance(v, key, k) {
+	if e.cands == nil {
+		for key, prog := range e.keys {
+			if prog[k-1] != nil && m.keyed(w, v, key) && e.advance(v, key, k) {
+				took = true
+			}
+		}
+		return took
+	}
+	for _, key := range e.cands {
+		if prog := e.keys[key]; prog != nil && prog[k-1] != nil && m.keyed(w, v, key) && e.advance(v, key, k) {
 			took = true
 		}
 	}
@@ -196,42 +220,52 @@ func observed(v *callView, ev stateEvent, preds []predicate) bool {
 }
 
 // advance records that the call v did step k for key; it reports whether
-// it did.
+// it did. A chain lives at one step at a time: advancing moves it up, and
+// a chain started later replaces an older one at the same step (it has
+// more of its window left, and every later call comes after both).
 func (e *sequenceEval) advance(v *callView, key string, k int) bool {
 	prog := e.keys[key]
-	if prog == nil {
-		if k > 0 {
-			return false
-		}
-		prog = make([]*chain, len(e.spec.steps))
-		e.keys[strings.Clone(key)] = prog
-	}
-	var next *chain
 	if k == 0 {
-		next = &chain{start: v.start, seqs: []uint64{v.seq}}
-	} else {
-		prev := prog[k-1]
-		if prev == nil || v.start.Sub(prev.start) > e.spec.within || (slices.Contains(prev.seqs, v.seq) && e.spec.steps[k].calls != nil) {
-			return false
+		if prog == nil {
+			prog = make([]*chain, len(e.spec.steps))
+			e.keys[strings.Clone(key)] = prog
 		}
-		next = &chain{start: prev.start, seqs: append(slices.Clone(prev.seqs), v.seq)}
-	}
-	if k == len(e.spec.steps)-1 {
-		e.complete(next.seqs)
+		c := &chain{start: v.start, seqs: make([]uint64, 1, len(e.spec.steps))}
+		c.seqs[0] = v.seq
+		prog[0] = c
+		e.noteBest(c.seqs, key)
 		return true
 	}
-	prog[k] = next
-	if len(next.seqs) > len(e.best) || (len(next.seqs) == len(e.best) && slices.Compare(next.seqs, e.best) < 0) {
-		e.best, e.bestKey = next.seqs, strings.Clone(key)
+	if prog == nil {
+		return false
 	}
+	c := prog[k-1]
+	if c == nil || v.start.Sub(c.start) > e.spec.within || (e.spec.steps[k].calls != nil && c.seqs[len(c.seqs)-1] == v.seq) {
+		return false
+	}
+	prog[k-1] = nil
+	c.seqs = append(c.seqs, v.seq)
+	if k == len(e.spec.steps)-1 {
+		e.complete(c.seqs)
+		return true
+	}
+	prog[k] = c
+	e.noteBest(c.seqs, key)
 	return true
+}
+
+// noteBest keeps the furthest progress seen, the earliest on a tie.
+func (e *sequenceEval) noteBest(seqs []uint64, key string) {
+	if len(seqs) > len(e.best) || (len(seqs) == len(e.best) && slices.Compare(seqs, e.best) < 0) {
+		e.best, e.bestKey = slices.Clone(seqs), strings.Clone(key)
+	}
 }
 
 func (e *sequenceEval) complete(seqs []uint64) {
 	e.done++
 	last := seqs[len(seqs)-1]
 	if e.proof == nil || (e.proof[len(e.proof)-1] == last && slices.Compare(seqs, e.proof) < 0) {
-		e.proof = seqs
+		e.proof = slices.Clone(seqs)
 	}
 }
 

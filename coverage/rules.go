@@ -13,6 +13,27 @@ import (
 type ruleSpec interface {
 	kind() string
 	newEval() evaluator
+	// interest says which calls the rule's evaluator must see; the engine
+	// shows it no others.
+	interest() interest
+}
+
+// interest is the set of calls a rule reacts to: calls to the endpoints in
+// mask, every call (all), and calls that carry entity state (events).
+type interest struct {
+	mask   uint64
+	all    bool
+	events bool
+}
+
+func (i interest) union(j interest) interest {
+	return interest{mask: i.mask | j.mask, all: i.all || j.all, events: i.events || j.events}
+}
+
+// wants reports whether a call to catalogue endpoint ep (-1: outside it)
+// interests the rule, leaving state events aside.
+func (i interest) wants(ep int) bool {
+	return i.all || (ep >= 0 && i.mask&(1<<ep) != 0)
 }
 
 // evaluator follows one rule over the record stream. observe sees every call
@@ -129,6 +150,7 @@ func (c *compiler) compileRule(n *yaml.Node, what string) (ruleSpec, error) {
 type callSpec struct{ m *callMatcher }
 
 func (s *callSpec) kind() string       { return "call" }
+func (s *callSpec) interest() interest { return s.m.interest() }
 func (s *callSpec) newEval() evaluator { return &callEval{spec: s} }
 
 type callEval struct {
@@ -197,6 +219,14 @@ func (s *combineSpec) kind() string {
 		return "all"
 	}
 	return "any"
+}
+
+func (s *combineSpec) interest() interest {
+	var out interest
+	for _, p := range s.parts {
+		out = out.union(p.interest())
+	}
+	return out
 }
 
 func (s *combineSpec) newEval() evaluator {
@@ -279,7 +309,7 @@ func combine(vs []verdict, all bool) verdict {
 		return out
 	case all && count[StatusMet] == len(vs), !all && count[StatusMet] > 0:
 		out.status = StatusMet
-		out.why = "every part met"
+		out.why = fmt.Sprintf("all %d parts met", len(vs))
 		if !all {
 			out = pick(StatusMet)
 			out.status = StatusMet
@@ -313,6 +343,7 @@ type requiresSpec struct {
 }
 
 func (s *requiresSpec) kind() string       { return "requires" }
+func (s *requiresSpec) interest() interest { return interest{} }
 func (s *requiresSpec) newEval() evaluator { return nopEval{} }
 
 type nopEval struct{}

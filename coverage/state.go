@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -34,9 +35,12 @@ type stateSource struct {
 	set    []fieldSource
 }
 
+// fieldSource says where a field's value comes from: a reference into the
+// call, or a literal (a created cardholder is in status 4).
 type fieldSource struct {
 	field int
 	ref   callRef
+	lit   *value
 }
 
 // aliasDef learns that a value stands for an entity: after
@@ -122,9 +126,17 @@ func (w *world) collect(v *callView) {
 
 func (w *world) collectOne(v *callView, src *stateSource, key string) {
 	st := w.entities[src.entity][key]
+	n := len(v.events)
+	same := n > 0 && v.events[n-1].entity == src.entity && v.events[n-1].key == key
 	from := len(v.changes)
+	if same {
+		from = v.events[n-1].from
+	}
 	for _, fs := range src.set {
 		nv, ok := fs.ref.first(w.rt, v)
+		if fs.lit != nil {
+			nv, ok = *fs.lit, true
+		}
 		if !ok || nv.kind == kindNone || nv.kind == kindComposite {
 			continue
 		}
@@ -132,16 +144,20 @@ func (w *world) collectOne(v *callView, src *stateSource, key string) {
 		if st != nil && st.known(fs.field) {
 			c.old, c.hadOld = st.vals[fs.field], true
 		}
+		// A later source for the same field of the same entity wins (an
+		// extending matrix may read a field from elsewhere).
+		if i := slices.IndexFunc(v.changes[from:], func(x fieldChange) bool { return x.field == fs.field }); i >= 0 {
+			v.changes[from+i] = c
+			continue
+		}
 		v.changes = append(v.changes, c)
 	}
-	if len(v.changes) == from {
-		return
-	}
-	if n := len(v.events); n > 0 && v.events[n-1].entity == src.entity && v.events[n-1].key == key {
+	switch {
+	case same:
 		v.events[n-1].to = len(v.changes)
-		return
+	case len(v.changes) > from:
+		v.events = append(v.events, stateEvent{entity: src.entity, key: key, from: from, to: len(v.changes)})
 	}
-	v.events = append(v.events, stateEvent{entity: src.entity, key: key, from: from, to: len(v.changes)})
 }
 
 // apply stores the state changes of v and learns its aliases.
@@ -154,7 +170,9 @@ func (w *world) apply(v *callView) {
 			m[strings.Clone(e.key)] = st
 		}
 		for _, c := range v.changes[e.from:e.to] {
-			st.vals[c.field] = c.new.clone()
+			if !c.hadOld || c.old.kind != c.new.kind || c.old.str != c.new.str {
+				st.vals[c.field] = c.new.clone()
+			}
 			st.set |= 1 << c.field
 		}
 	}

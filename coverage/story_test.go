@@ -31,7 +31,9 @@ type storyGen struct {
 	pool int
 }
 
-func (g *storyGen) gap(d time.Duration) { g.tr.then(d + time.Duration(g.rnd.IntN(500))*time.Millisecond) }
+func (g *storyGen) gap(d time.Duration) {
+	g.tr.then(d + time.Duration(g.rnd.IntN(500))*time.Millisecond)
+}
 
 func (g *storyGen) episode(i int) {
 	tr := g.tr

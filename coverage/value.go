@@ -133,14 +133,3 @@ func (v value) clone() value {
 	v.str = strings.Clone(v.str)
 	return v
 }
-
-// String renders v for explanations.
-func (v value) String() string {
-	switch v.kind {
-	case kindNone:
-		return "(none)"
-	case kindStr:
-		return strconv.Quote(v.str)
-	}
-	return v.str
-}

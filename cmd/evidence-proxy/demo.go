@@ -177,7 +177,7 @@ func (o demoOptions) appOptions(emu *axysemu.Server, sc *sidecar, logger *slog.L
 		MITMClient:    mitm,
 		MITMBaseURL:   emu.URL,
 		GuardProbeURL: "http://production.api.axyscards.com/v2/staging/kyc/validate",
-		Logger:        logger.With("component", "app"),
+		Logger:        logger,
 		TimeScale:     o.timeScale,
 		Progress:      progress,
 	}, nil

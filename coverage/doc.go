@@ -1,0 +1,130 @@
+// Package coverage judges recorded API traffic against the auditor's
+// coverage matrix: which go-live scenarios the integration has produced
+// evidence for, which it has not, and where it mishandled something.
+//
+// The matrix is data (matrix/axys-v2.yaml, embedded; DefaultMatrix). A file
+// given with --matrix replaces it, or, with "extends: axys-v2", adds to it:
+// its requirements replace those with the same id in place, new ones are
+// appended, and "drop: [id, …]" removes requirements a program does not
+// need. ParseMatrix is strict: an unknown key, endpoint, area, entity,
+// field or rule kind, a duplicate id or a malformed predicate is a
+// *MatrixError naming its line. Matrix.Canonical is the merged matrix as
+// plain YAML; its SHA-256 identifies the matrix in every report.
+//
+// The Engine is one pure function of the ordered record stream: Observe
+// each record in sequence order, Report at any time. It reads no clock (its
+// "now" is the latest record time), so offline (Compute) and live (Live, fed
+// after each commit) give byte-identical JSON for the same records. Its
+// memory grows with the entities it follows and the failures still in
+// their window, never with the number of records; evidence lists keep the
+// first calls that prove a point.
+//
+// # A requirement
+//
+//   - id: row-6                       letters, digits, . _ -; a metric label
+//     title: Edit of a compliance-locked field refused with 409
+//     area: error-handling            call-traces | state-transitions | error-handling | reconciliation
+//     basis: test-matrix row 6        where it comes from ("inferred C12" when we guessed)
+//     conditional: physical-cards     optional: physical-cards | bank-rail | 3ds | wallets
+//     rule: …                         how the evidence is judged (below)
+//     forbid: […]                     optional: calls that make it violated
+//     steps: […]                      commands through the proxy that produce the evidence
+//
+// # Calls
+//
+// A call pattern is "METHOD TEMPLATE [STATUS]": GET /cards/{cardId} 2xx,
+// "* /staging/* any", PUT /cardholders/{cardholderId} 409. Templates come
+// from the endpoint catalogue (Endpoints); TEMPLATE "*" is any path and
+// "/prefix/*" any path under it. STATUS is a code, a class (4xx), none (no
+// response at all) or any, joined by |; without it any answer matches.
+// A matcher is a pattern, a list of patterns (any of them), or a mapping:
+//
+//	call: PUT /cardholders/{cardholderId} 409
+//	where: response.body.message contains "locked"     predicates on the call, all must hold
+//	when: cardholder.status in [0, 1, 3]               the entity's known state before the call
+//	key: path.cardholderId                             which entity the call is about
+//	origin: upstream                                   upstream (default) | proxy | any
+//
+// By default only answers from the API itself count; the proxy's own
+// answers (guard refusals, synthetic 502s) count with origin proxy or any.
+// forbid matchers default to any: an attempt is an attempt.
+//
+// Predicates are "<reference> <operator> [operand]". References:
+// request.body.…, response.body.… (a JSON path; items[] stands for every
+// element, and a predicate holds if it holds for one), request.query.NAME,
+// request.header.NAME, response.header.NAME, path.NAME (a template
+// parameter), request.host, request.method, request.path, response.status,
+// response.synthetic, error.kind, error.message. Operators: exists,
+// missing, nonempty, empty, ==, !=, <, <=, >, >=, in [list], not in [list],
+// contains "text", not contains "text". Operands are JSON literals ("pass",
+// 4, true, null) or $key, the entity a sequence follows. The negative
+// operators (!=, not in, not contains) also hold when the value is missing.
+// A truncated body that may hide the value makes every predicate on it
+// false: the engine never guesses.
+//
+// # Entities and state
+//
+//	entities: {cardholder: cardholderId, card: cardId, wallet: walletId}
+//	state:
+//	  - call: GET /cardholders/{cardholderId} 2xx
+//	    entity: cardholder          keyed by path.cardholderId unless key says otherwise
+//	    set: {status: response.body.status}
+//	aliases:
+//	  - call: POST /otp/listeners 2xx
+//	    name: token                 afterwards path.token (any reference named token) …
+//	    entity: card
+//	    value: response.body.token
+//	    means: request.body.cardId  … stands for this card
+//
+// Entity state is what responses showed: a field is known from the first
+// response that carried it (or a literal: a created cardholder is in 4).
+// "when" predicates need the state known; a state the engine never saw
+// matches nothing. A call's rules see the state from before the call; the
+// state it shows is applied after.
+//
+// # Rule kinds
+//
+// call: met when a call matches; partial when a non-GET call to the
+// endpoint was tried and did not come off (refused, or missing a field).
+//
+// sequence (by, within, steps): ordered steps about one entity, all within
+// the window from the first. A step is a matcher (keyed to the entity,
+// or narrowing a list with "… == $key"), "any: [matchers]", or
+// "observe: [state predicates]" — a response showing the entity in that
+// state, where rises, falls, unchanged and changes compare the field with
+// its value before that response. Met when every step was seen in order;
+// partial when the first ones were.
+//
+// retry (after, within, wait, required, backoff, once, max): what follows a
+// failed call, to the same call (method, URL and body). A retry sooner than
+// wait ("retry-after" reads the header) is violated; so is the same call
+// succeeding twice after a failure with once (a duplicate side effect), and
+// the identical call repeated more than max times with the same answer (a
+// retry loop on an error that will not go away). With required, a failure
+// never retried within the window leaves it partial; with backoff, later
+// retries must wait longer than the first.
+//
+// poll (read, watch, while, min_interval, max_fast, backoff, span, reads,
+// until_change, without): repeated reads of one entity while the watched
+// fields stay the same. Reading an unchanged entity more than max_fast
+// (default 3) times in a row faster than min_interval is violated. A run
+// proves the requirement when it has enough reads, spans long enough, backs
+// off (largest gap at least twice the first, none under half the largest
+// before it), ends by showing the change when until_change is set, and
+// saw no "without" call for the entity (a forced outcome).
+//
+// paged (lists, window): every list fetched completely over the same
+// window (the values of the window query parameters): pages from offset 0,
+// each where the last ended, until offset + items >= total. Pages skipped
+// or a stop before the total leave it partial.
+//
+// all / any: every part met, or one part met. requires [ids]: every named
+// requirement met. A violated part makes the whole violated.
+//
+// # Verdicts
+//
+// met: the listed calls prove it. partial: some of the evidence is there.
+// missing: none; the report carries the steps that would produce it.
+// violated: the listed calls show mishandling; it wins over met. Evidence
+// is the ascending sequence numbers of the calls, bounded in number.
+package coverage
