@@ -236,9 +236,9 @@ func (s *script) runBlock(ctx context.Context) (string, error) {
 }
 
 // expectRefusal makes a call the app expects the API to refuse with want,
-// and does not repeat it: a 4xx will not change by asking again.
+// and does not repeat it: a 4xx will not change by asking again. (Throttling
+// and faults met on the way are retried as for any call.)
 func (s *script) expectRefusal(ctx context.Context, c call, want int) error {
-	c.retry = retryNever
 	err := s.api.do(ctx, c, nil)
 	switch st := StatusOf(err); {
 	case err == nil:

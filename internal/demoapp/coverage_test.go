@@ -1,10 +1,8 @@
 package demoapp
 
 import (
-	"context"
 	"io"
 	"testing"
-	"time"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
 	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
@@ -29,18 +27,4 @@ func computeCoverage(t *testing.T, recs []evidence.Record) map[string]coverage.R
 		out[r.ID] = r
 	}
 	return out
-}
-
-func TestCoverageScratch(t *testing.T) {
-	w := startWorld(t, 7)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if _, err := Run(ctx, w.opts); err != nil {
-		t.Fatal(err)
-	}
-	rep := computeCoverage(t, w.log.all())
-	for _, r := range coverage.DefaultMatrix().Requirements() {
-		got := rep[r.ID]
-		t.Logf("%-10s %-9s %s", got.ID, got.Status, got.Explanation)
-	}
 }

@@ -16,7 +16,7 @@ const allowlistMessage = "No Authorised IPs configured"
 // main API with status (staging only; the platform's own chaos is not
 // scriptable).
 func (s *script) injectFault(ctx context.Context, status, count int) error {
-	return s.api.do(ctx, call{method: http.MethodPost, path: "/staging/faults", retry: retryNever,
+	return s.api.do(ctx, call{method: http.MethodPost, path: "/staging/faults", retry: retryThrottle,
 		body: map[string]any{"status": status, "count": count}}, nil)
 }
 
@@ -54,7 +54,7 @@ func (s *script) runErrors(ctx context.Context) (string, error) {
 // clamps the page size to the documented maximum and asks again.
 func (s *script) badRequest(ctx context.Context) error {
 	path := "/cards/transactions" + query("cardId", fmt.Sprint(s.virtual.id), "limit", "500")
-	err := s.api.do(ctx, call{method: http.MethodGet, path: path, retry: retryNever}, nil)
+	err := s.api.do(ctx, call{method: http.MethodGet, path: path}, nil)
 	if StatusOf(err) != http.StatusBadRequest {
 		return fmt.Errorf("page of 500: want 400, got %w", orOK(err))
 	}
@@ -65,7 +65,7 @@ func (s *script) badRequest(ctx context.Context) error {
 // wrongKey makes the connectivity check with a stale key; on 401 the app
 // reloads its credentials and checks again with the configured key.
 func (s *script) wrongKey(ctx context.Context) error {
-	c := call{method: http.MethodGet, path: "/cardholders" + query("limit", "1"), retry: retryNever, apiKey: "stale-key-rotated-out"}
+	c := call{method: http.MethodGet, path: "/cardholders" + query("limit", "1"), apiKey: "stale-key-rotated-out"}
 	err := s.api.do(ctx, c, nil)
 	if StatusOf(err) != http.StatusUnauthorized {
 		return fmt.Errorf("stale key: want 401, got %w", orOK(err))
@@ -82,7 +82,7 @@ func (s *script) notAllowlisted(ctx context.Context) error {
 	if err := s.injectFault(ctx, http.StatusForbidden, 1); err != nil {
 		return err
 	}
-	c := call{method: http.MethodGet, path: fmt.Sprintf("/cardholders/%d", s.holder.id), retry: retryNever}
+	c := call{method: http.MethodGet, path: fmt.Sprintf("/cardholders/%d", s.holder.id)}
 	err := s.api.do(ctx, c, nil)
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Status != http.StatusForbidden {
@@ -104,7 +104,7 @@ func (s *script) notAllowlisted(ctx context.Context) error {
 // unknownCard looks up a card the app's records hold but the Program does
 // not know; 404 marks the local record stale and is not retried.
 func (s *script) unknownCard(ctx context.Context) error {
-	err := s.api.do(ctx, call{method: http.MethodGet, path: cardPath(99_999_999, ""), retry: retryNever}, nil)
+	err := s.api.do(ctx, call{method: http.MethodGet, path: cardPath(99_999_999, "")}, nil)
 	if StatusOf(err) != http.StatusNotFound {
 		return fmt.Errorf("unknown card: want 404, got %w", orOK(err))
 	}
@@ -146,8 +146,8 @@ func (s *script) serverFault(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.stats.ServerFaults-faults != 3 {
-		return fmt.Errorf("met %d server faults, want 3", s.stats.ServerFaults-faults)
+	if n := s.stats.ServerFaults - faults; n < 3 {
+		return fmt.Errorf("met %d server faults, want at least the 3 injected", n)
 	}
 	s.log.Info("wallet created once despite the fault", "wallet_id", id)
 	return nil

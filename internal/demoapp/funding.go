@@ -35,7 +35,7 @@ func (s *script) awaitBalance(ctx context.Context, id int64, budget time.Duratio
 	var last balanceDoc
 	ledgerFirst := false
 	p := s.poll
-	p.budget = budget
+	p.budget, p.settle = budget, true
 	reads, err := p.until(ctx, fmt.Sprintf("balance of card %d", id), func(ctx context.Context) (bool, error) {
 		b, err := s.balance(ctx, id)
 		if err != nil {
@@ -65,7 +65,7 @@ func (s *script) runCrypto(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	err = s.api.do(ctx, call{method: http.MethodPost, path: "/staging/deposits", retry: retryNever,
+	err = s.api.do(ctx, call{method: http.MethodPost, path: "/staging/deposits", retry: retryThrottle,
 		body: map[string]any{"cardId": id, "amount": "10.00", "rail": "crypto", "chain": "evm", "asset": "USDC"}}, nil)
 	if err != nil {
 		return "", err
@@ -79,9 +79,10 @@ func (s *script) runCrypto(ctx context.Context) (string, error) {
 	if got := after.AvailableBalance - before.AvailableBalance; got != 1000 {
 		return "", fmt.Errorf("crypto deposit of 10.00 to card %d: available balance rose by %d, want 1000", id, got)
 	}
-	order := "ledger and available seen together"
-	if ledgerFirst {
-		order = "ledger first, then available"
+	order := "ledger first, then available"
+	if !ledgerFirst {
+		order = "ledger and available seen together"
+		s.uncover("C7", "no balance read fell between the ledger and the available rise of the crypto deposit; the app reads an unchanged balance at most four times a second")
 	}
 	return fmt.Sprintf("10.00 deposited to card %d: available +1000 after %d balance polls (%s)", id, reads, order), nil
 }
@@ -129,7 +130,7 @@ func (s *script) runBankAccount(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := s.api.do(ctx, call{method: http.MethodPost, path: fmt.Sprintf("/staging/bank-accounts/%d/expire", first.DepositID), retry: retryNever}, nil); err != nil {
+	if err := s.api.do(ctx, call{method: http.MethodPost, path: fmt.Sprintf("/staging/bank-accounts/%d/expire", first.DepositID), retry: retryThrottle}, nil); err != nil {
 		return "", err
 	}
 	st, err := s.registration(ctx, first.DepositID)
@@ -144,7 +145,7 @@ func (s *script) runBankAccount(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := s.api.do(ctx, call{method: http.MethodPost, path: fmt.Sprintf("/staging/bank-accounts/%d/confirm", second.DepositID), retry: retryNever}, nil); err != nil {
+	if err := s.api.do(ctx, call{method: http.MethodPost, path: fmt.Sprintf("/staging/bank-accounts/%d/confirm", second.DepositID), retry: retryThrottle}, nil); err != nil {
 		return "", err
 	}
 	if st, err = s.registration(ctx, second.DepositID); err != nil {
@@ -185,7 +186,7 @@ func (s *script) runBankTrace(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.note("bank-rail availableBalance clears 1–5 emulated days after the trace; the demo saw the ledger move and does not wait for clearing")
+	s.note("C12: bank-rail availableBalance clears 1–5 emulated days after the trace; the demo saw the ledger move and does not wait for clearing")
 	return fmt.Sprintf("trace %d for 250.00 to card %d: ledger +%d after %d balance polls; available waits for clearing",
 		d.DepositID, id, after.LedgerBalance-before.LedgerBalance, reads), nil
 }
@@ -282,7 +283,7 @@ func (s *script) runWallets(ctx context.Context) (string, error) {
 		return "", err
 	}
 	s.wallets = [2]int64{treasury, payroll}
-	err = s.api.do(ctx, call{method: http.MethodPost, path: "/staging/deposits", retry: retryNever,
+	err = s.api.do(ctx, call{method: http.MethodPost, path: "/staging/deposits", retry: retryThrottle,
 		body: map[string]any{"walletId": treasury, "amount": "1000.00", "rail": "bank", "clearing": "instant", "transactionReference": "TREASURY-0001"}}, nil)
 	if err != nil {
 		return "", err

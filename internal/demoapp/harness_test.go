@@ -93,11 +93,17 @@ type world struct {
 
 // startWorld serves a seeded, time-compressed emulator and returns Options
 // pointing the app at it, every call captured.
-func startWorld(t *testing.T, seed int64) *world {
+func startWorld(t testing.TB, seed int64) *world {
+	t.Helper()
+	return startChaoticWorld(t, seed, axysemu.Chaos{})
+}
+
+// startChaoticWorld is startWorld with the emulator injecting chaos.
+func startChaoticWorld(t testing.TB, seed int64, chaos axysemu.Chaos) *world {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv, err := axysemu.Start(ctx, axysemu.StartOptions{Options: axysemu.Options{Seed: seed, TimeScale: demoScale}})
+	srv, err := axysemu.Start(ctx, axysemu.StartOptions{Options: axysemu.Options{Seed: seed, TimeScale: demoScale, Chaos: chaos}})
 	if err != nil {
 		t.Fatalf("start emulator: %v", err)
 	}

@@ -11,16 +11,16 @@ import (
 // report calls each one violated. The demo never runs them.
 func (s *script) mishandled() []scenario {
 	return []scenario{
-		{"mishandle-fast-poll", []string{"L3"}, s.badFastPoll},
-		{"mishandle-issue-declined", []string{"TM2"}, s.badIssueDeclined},
-		{"mishandle-ignore-retry-after", []string{"ERR-429"}, s.badIgnoreRetryAfter},
-		{"mishandle-duplicate-transfer", []string{"ERR-5XX"}, s.badDuplicateTransfer},
-		{"mishandle-repeat-rejected", []string{"ERR-422"}, s.badRepeatRejected},
+		{"mishandle-fast-poll", []string{"L3", "row-7"}, s.badFastPoll},
+		{"mishandle-issue-declined", []string{"row-2"}, s.badIssueDeclined},
+		{"mishandle-ignore-retry-after", []string{"E429", "C18"}, s.badIgnoreRetryAfter},
+		{"mishandle-duplicate-transfer", []string{"E5xx"}, s.badDuplicateTransfer},
+		{"mishandle-repeat-rejected", []string{"E422", "C17"}, s.badRepeatRejected},
 	}
 }
 
 // badFastPoll reads a cardholder under review again and again without
-// waiting.
+// waiting, around the pacer.
 func (s *script) badFastPoll(ctx context.Context) (string, error) {
 	id, err := s.createHolder(ctx, newHolderBody(1, "hasty"))
 	if err != nil {
@@ -31,7 +31,7 @@ func (s *script) badFastPoll(ctx context.Context) (string, error) {
 	}
 	const reads = 8
 	for range reads {
-		if _, err := s.holderDoc(ctx, id); err != nil {
+		if err := s.api.do(ctx, call{method: http.MethodGet, path: fmt.Sprintf("/cardholders/%d", id)}, nil); err != nil {
 			return "", err
 		}
 	}

@@ -17,6 +17,9 @@ const organicHolders = 5
 // wall-clock time.
 const organicWindow = time.Hour
 
+// organicBudget bounds the natural-review scenario in wall-clock time.
+const organicBudget = 6 * time.Second
+
 // runOrganic submits a few cardholders and lets the emulation engine
 // decide, polling them all from one queue along the backoff schedule and
 // handling each outcome as the compliance recipe says: 1 done; 2 offered a
@@ -58,6 +61,7 @@ func (s *script) runOrganic(ctx context.Context) (string, error) {
 				f.done = true
 			case chAdmin:
 				s.escalate(f.id, h.Status)
+				s.cover("row-4")
 				f.done = true
 			case chDeclined:
 				if f.refreshed {
@@ -73,7 +77,9 @@ func (s *script) runOrganic(ctx context.Context) (string, error) {
 					break
 				}
 				f.resubmit = true
-				_, err = s.submitKYC(ctx, f.id)
+				if _, err = s.submitKYC(ctx, f.id); err == nil {
+					s.cover("row-5")
+				}
 			}
 			if err != nil {
 				return "", err

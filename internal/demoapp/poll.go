@@ -2,7 +2,6 @@ package demoapp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -14,13 +13,9 @@ import (
 // with, so the schedule keeps its shape against a compressed world; the
 // pacer then keeps every read polite in wall-clock time.
 var pollIntervals = [...]time.Duration{
-	5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second,
-	80 * time.Second, 160 * time.Second, 5 * time.Minute,
+	10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second,
+	160 * time.Second, 5 * time.Minute,
 }
-
-// errPollTimeout is returned by poll when the budget runs out before the
-// awaited change.
-var errPollTimeout = errors.New("poll budget exhausted")
 
 // pollCap bounds any one polling loop in wall-clock time, whatever the
 // emulated budget and the time scale.
@@ -37,6 +32,10 @@ type poller struct {
 	// budget is the emulated time after which polling gives up; the wall-
 	// clock equivalent is capped at pollCap.
 	budget time.Duration
+	// settle, when set, waits the schedule's first interval before the
+	// first read: after an action whose effect cannot be immediate, a read
+	// at once would only spend the read burst.
+	settle bool
 }
 
 // until calls read, then waits and calls it again along pollIntervals until
@@ -44,6 +43,11 @@ type poller struct {
 // of reads made.
 func (p poller) until(ctx context.Context, what string, read func(context.Context) (bool, error)) (int, error) {
 	deadline := p.now().Add(min(time.Duration(float64(p.budget)*p.scale), pollCap))
+	if p.settle {
+		if err := p.wait(ctx, pollIntervals[0]); err != nil {
+			return 0, fmt.Errorf("poll %s: %w", what, err)
+		}
+	}
 	for n := 0; ; n++ {
 		done, err := read(ctx)
 		if err != nil {

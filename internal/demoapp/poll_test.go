@@ -30,9 +30,9 @@ func TestPollerBacksOff(t *testing.T) {
 	}{
 		{"done at once", 1, time.Hour, 1, nil, nil},
 		{"done on the fourth read", 4, time.Hour, 4,
-			[]time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second}, nil},
-		{"budget spent", 0, time.Minute, 4,
-			[]time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second}, errPollTimeout},
+			[]time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second}, nil},
+		{"budget spent", 0, 2 * time.Minute, 4,
+			[]time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second}, errPollTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
-
-// ErrScenariosFailed is returned (wrapped) by Run when at least one
-// scenario failed; the Result says which and why.
-var ErrScenariosFailed = errors.New("scenarios failed")
 
 // Outcome is how a scenario ended.
 type Outcome string
@@ -32,8 +29,9 @@ const (
 // ScenarioResult is what one scenario did.
 type ScenarioResult struct {
 	Name string
-	// Covers lists the matrix requirement ids the scenario produces
-	// evidence for when it succeeds.
+	// Covers lists the matrix requirement ids the scenario produced
+	// evidence for: its aim, less what this run could not produce, plus
+	// what it met by chance (an organic status 6 or 7). Empty unless OK.
 	Covers   []string
 	Outcome  Outcome
 	Detail   string
@@ -135,16 +133,17 @@ func skipf(format string, args ...any) error {
 func (s *script) play(ctx context.Context, sc scenario) ScenarioResult {
 	start, calls := time.Now(), s.stats.Calls
 	log := s.log.With("scenario", sc.name)
+	s.added, s.dropped = nil, nil
 	detail, err := sc.run(ctx)
-	r := ScenarioResult{Name: sc.name, Covers: sc.covers, Outcome: OutcomeOK, Detail: detail,
+	r := ScenarioResult{Name: sc.name, Covers: s.covers(sc.covers), Outcome: OutcomeOK, Detail: detail,
 		Calls: s.stats.Calls - calls, Duration: time.Since(start)}
 	var skip *skipError
 	switch {
 	case errors.As(err, &skip):
-		r.Outcome, r.Detail = OutcomeSkipped, skip.reason
+		r.Outcome, r.Detail, r.Covers = OutcomeSkipped, skip.reason, nil
 		log.Info("scenario skipped", "reason", skip.reason)
 	case err != nil:
-		r.Outcome, r.Detail = OutcomeFailed, err.Error()
+		r.Outcome, r.Detail, r.Covers = OutcomeFailed, err.Error(), nil
 		log.Error("scenario failed", "err", err)
 	default:
 		log.Info("scenario done", "detail", detail, "calls", r.Calls)
@@ -194,6 +193,9 @@ type script struct {
 	// cards holds the ids of the cards the app knows it issued.
 	cards map[int64]bool
 	notes []string
+	// added and dropped amend the running scenario's covers with what it
+	// did or did not manage to produce.
+	added, dropped []string
 }
 
 type holderRef struct {
@@ -246,6 +248,27 @@ func (s *script) readPaced(ctx context.Context, cl *client, path string, out any
 	}
 	s.pace.seen(path, value(), start, time.Now())
 	return nil
+}
+
+// cover says the running scenario also produced evidence for ids.
+func (s *script) cover(ids ...string) { s.added = append(s.added, ids...) }
+
+// uncover says the running scenario did not produce the evidence it aims
+// at for id, and why.
+func (s *script) uncover(id, format string, args ...any) {
+	s.dropped = append(s.dropped, id)
+	s.note(id+": "+format, args...)
+}
+
+// covers is the running scenario's static covers, amended.
+func (s *script) covers(static []string) []string {
+	var out []string
+	for _, id := range append(slices.Clone(static), s.added...) {
+		if !slices.Contains(s.dropped, id) && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // note records something the run could not produce honestly.

@@ -39,7 +39,7 @@ type feeDoc struct {
 // The simulation answers 200 whether the network approved or declined.
 func (s *script) spendOn(ctx context.Context, card int64, body map[string]any) (spendDoc, error) {
 	var d spendDoc
-	err := s.api.do(ctx, call{method: http.MethodPost, path: "/staging" + cardPath(card, "/spend"), body: body, retry: retryNever}, &d)
+	err := s.api.do(ctx, call{method: http.MethodPost, path: "/staging" + cardPath(card, "/spend"), body: body, retry: retryThrottle}, &d)
 	return d, err
 }
 
