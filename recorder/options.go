@@ -102,11 +102,12 @@ type Options struct {
 	// time.Now.
 	Now func() time.Time
 	// OnCommit, when set, is called by the writer goroutine after each
-	// commit, before any Record waiting on that commit returns, with the
-	// committed records in sequence order: redacted and sealed (Seq,
-	// PrevHash and Hash set). It is the live feed for coverage. It must
-	// not modify the records or keep the slice, must be quick (it delays
-	// every commit) and must not call Record in Sync mode (deadlock).
+	// commit, once the Record calls waiting on that commit have been
+	// released, with the committed records in sequence order: redacted and
+	// sealed (Seq, PrevHash and Hash set). It is the live feed for
+	// coverage. It must not modify the records or keep the slice, should
+	// be quick (it delays the next commit) and must not call Record in
+	// Sync mode (deadlock).
 	OnCommit func(recs []*evidence.Record)
 	// CommitHook, when set, is called inside every write transaction just
 	// before it commits, with the number of records in it; a non-nil

@@ -206,19 +206,21 @@ func (w *writer) succeed(batch []*job, elapsed time.Duration) {
 		s.health.Store(nil)
 		s.metrics.healthy.Set(1)
 	}
-	if s.opts.OnCommit != nil {
-		recs := make([]*evidence.Record, len(batch))
-		for i, j := range batch {
-			recs[i] = j.rec
-		}
-		s.opts.OnCommit(recs)
-	}
+	// Waiting callers first: their records are durable, and the live
+	// feed must not add to the latency every synchronous call pays.
 	for _, j := range batch {
 		if j.done != nil {
 			j.done <- nil
 			j.done = nil
 		}
 		j.canon, j.value = nil, nil
+	}
+	if s.opts.OnCommit != nil {
+		recs := make([]*evidence.Record, len(batch))
+		for i, j := range batch {
+			recs[i] = j.rec
+		}
+		s.opts.OnCommit(recs)
 	}
 }
 

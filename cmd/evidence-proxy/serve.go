@@ -65,6 +65,7 @@ type sidecar struct {
 	store  *recorder.Store
 	proxy  *proxy.Proxy
 	live   *coverage.Live
+	feed   *liveFeed
 	reg    *prometheus.Registry
 	ln     net.Listener
 	adminL net.Listener
@@ -86,14 +87,12 @@ func openSidecar(ctx context.Context, cfg serveConfig, logger *slog.Logger) (_ *
 		return nil, err
 	}
 	sc.live = coverage.NewLive(matrix, sc.reg)
-	if sc.store, err = openStore(cfg, logger, sc.reg, sc.live.Observe); err != nil {
+	sc.feed = startLiveFeed(sc.live)
+	if sc.store, err = openStore(cfg, logger, sc.reg, sc.feed.onCommit); err != nil {
 		return nil, err
 	}
-	if err := sc.store.Iterate(ctx, 1, func(r *evidence.Record) error {
-		sc.live.Observe([]*evidence.Record{r})
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("rebuild coverage from the store: %w", err)
+	if err := sc.rebuildCoverage(ctx); err != nil {
+		return nil, err
 	}
 	if sc.proxy, err = newProxy(cfg, logger, sc.reg, sc.store); err != nil {
 		return nil, err
@@ -110,6 +109,25 @@ func openSidecar(ctx context.Context, cfg serveConfig, logger *slog.Logger) (_ *
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return sc, nil
+}
+
+// rebuildCoverage replays the store into live coverage before any new call
+// is accepted, so /coverage after a restart equals the offline report.
+func (sc *sidecar) rebuildCoverage(ctx context.Context) error {
+	const batch = 256
+	buf := make([]*evidence.Record, 0, batch)
+	err := sc.store.Iterate(ctx, 1, func(r *evidence.Record) error {
+		if buf = append(buf, r); len(buf) == batch {
+			sc.live.Observe(buf)
+			buf = buf[:0]
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild coverage from the store: %w", err)
+	}
+	sc.live.Observe(buf)
+	return nil
 }
 
 func newRegistry() *prometheus.Registry {
@@ -176,6 +194,7 @@ func (sc *sidecar) run(ctx context.Context) error {
 	if err := sc.store.Close(shutCtx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("close store: %w", err))
 	}
+	sc.feed.close()
 	if runErr == nil {
 		sc.log.Info("stopped")
 	}
@@ -193,6 +212,9 @@ func (sc *sidecar) closeEarly() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		sc.store.Close(ctx)
+	}
+	if sc.feed != nil {
+		sc.feed.close()
 	}
 }
 

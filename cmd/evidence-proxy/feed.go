@@ -1,0 +1,45 @@
+package main
+
+import (
+	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+)
+
+// liveFeed hands committed records to live coverage on its own goroutine,
+// so classification runs beside the store's writer instead of delaying its
+// next commit. Batches are applied in commit order; when the feed falls a
+// whole buffer behind, the writer waits (coverage never skips a record).
+type liveFeed struct {
+	live *coverage.Live
+	in   chan []*evidence.Record
+	done chan struct{}
+}
+
+// feedBuffer is how many committed batches may wait for classification.
+const feedBuffer = 1024
+
+func startLiveFeed(live *coverage.Live) *liveFeed {
+	f := &liveFeed{live: live, in: make(chan []*evidence.Record, feedBuffer), done: make(chan struct{})}
+	go f.run()
+	return f
+}
+
+func (f *liveFeed) run() {
+	defer close(f.done)
+	for recs := range f.in {
+		f.live.Observe(recs)
+	}
+}
+
+// onCommit is the store's OnCommit hook. It copies the slice, which the
+// store reuses; the records themselves are never modified after commit.
+func (f *liveFeed) onCommit(recs []*evidence.Record) {
+	f.in <- append([]*evidence.Record(nil), recs...)
+}
+
+// close stops the feed once the store no longer commits, and waits until
+// every batch is applied.
+func (f *liveFeed) close() {
+	close(f.in)
+	<-f.done
+}
