@@ -160,6 +160,21 @@ func checklistCases2() []reqCase {
 			s4 := tr.page("/cards/fees", window, 0, 3, 3)
 			return ev(s1, s2, s3, s4)
 		}},
+		{"L16", "paged in descending order", StatusMet, func(tr *trace) []uint64 {
+			s1 := tr.page("/cards/transactions", window+"&sort=desc", 0, 2, 2)
+			s2 := tr.page("/cards/fees", window+"&sort=desc", 0, 1, 1)
+			return ev(s1, s2)
+		}},
+		{"L16", "lists narrowed by transId and authRefNum", StatusMissing, func(tr *trace) []uint64 {
+			tr.get("/cards/transactions?cardId=8001&transId=5000003", `{"status":"success","items":[{"transId":"5000003","authRefNum":"662477817442","cardId":8001}],"total":1,"limit":50,"offset":0}`)
+			tr.get("/cards/fees?authRefNum=359213868981&cardId=8001", `{"status":"success","items":[{"feeId":60001,"authRefNum":"359213868981","cardId":8001}],"total":1,"limit":50,"offset":0}`)
+			return nil
+		}},
+		{"L16", "fees of one authRefNum over the window", StatusPartial, func(tr *trace) []uint64 {
+			s1 := tr.page("/cards/transactions", window, 0, 3, 3)
+			tr.page("/cards/fees", window+"&authRefNum=1", 0, 1, 1)
+			return ev(s1)
+		}},
 		{"L16", "fees stopped early", StatusPartial, func(tr *trace) []uint64 {
 			s1 := tr.page("/cards/transactions", window, 0, 3, 3)
 			s2 := tr.page("/cards/fees", window, 0, 200, 450)

@@ -153,6 +153,45 @@ func errorCases() []reqCase {
 			s3 := tr.call("POST", "/wallets/transfer", 200, `{"sourceWalletId":3001,"amount":1}`, `{"status":"success","transId":90002}`)
 			return ev(s1, s2, s3)
 		}},
+		{"E5xx", "registration asked again after its OTP expired", StatusMet, func(tr *trace) []uint64 {
+			s1 := tr.register(10001, 503, 0)
+			s2 := tr.register(10001, 200, 7002)
+			tr.call("POST", "/staging/bank-accounts/7002/expire", 200, "", `{"status":"success","depositId":7002,"statusText":"expired"}`)
+			tr.get("/staging/deposits/7002", `{"status":"success","depositId":7002,"kind":"bank-account","statusText":"expired"}`)
+			tr.register(10001, 200, 7003)
+			return ev(s1, s2)
+		}},
+		{"E5xx", "OTP listener asked again after the OTP expired", StatusMet, func(tr *trace) []uint64 {
+			s1 := tr.call("POST", "/otp/listeners", 503, `{"cardId":8001}`, `{"status":"error"}`)
+			s2 := tr.listener(8001, "tok1")
+			tr.otp("tok1", "expired")
+			tr.listener(8001, "tok2")
+			return ev(s1, s2)
+		}},
+		{"E5xx", "registration duplicated while still pending", StatusViolated, func(tr *trace) []uint64 {
+			s1 := tr.register(10001, 503, 0)
+			s2 := tr.register(10001, 200, 7002)
+			tr.get("/staging/deposits/7002", `{"status":"success","depositId":7002,"kind":"bank-account","statusText":"pending"}`)
+			s4 := tr.register(10001, 200, 7003)
+			return ev(s1, s2, s4)
+		}},
+		{"E5xx", "another registration expired", StatusViolated, func(tr *trace) []uint64 {
+			s1 := tr.register(10001, 503, 0)
+			s2 := tr.register(10001, 200, 7002)
+			tr.call("POST", "/staging/bank-accounts/7009/expire", 200, "", `{"status":"success","depositId":7009,"statusText":"expired"}`)
+			s4 := tr.register(10001, 200, 7003)
+			return ev(s1, s2, s4)
+		}},
+		{"E5xx", "renewal retried after a 5xx, then duplicated", StatusViolated, func(tr *trace) []uint64 {
+			s1 := tr.register(10001, 503, 0)
+			s2 := tr.register(10001, 200, 7002)
+			tr.call("POST", "/staging/bank-accounts/7002/expire", 200, "", `{"status":"success","depositId":7002,"statusText":"expired"}`)
+			s4 := tr.register(10001, 502, 0)
+			tr.then(3 * time.Second)
+			s5 := tr.register(10001, 200, 7003)
+			s6 := tr.register(10001, 200, 7004)
+			return ev(s1, s2, s4, s5, s6)
+		}},
 		{"E5xx", "retries that did not back off", StatusPartial, func(tr *trace) []uint64 {
 			tr.call("GET", "/cards/8001", 503, "", `{"status":"error"}`)
 			tr.call("GET", "/cards/8001", 503, "", `{"status":"error"}`)
@@ -205,4 +244,15 @@ func guardCases() []reqCase {
 			return nil
 		}},
 	}
+}
+
+// register registers cardholder id's bank account, answered with status
+// and, on success, the pending registration depositId.
+func (tr *trace) register(id, status, depositID int) uint64 {
+	body := `{"status":"error","message":"service temporarily unavailable"}`
+	if status == 200 {
+		body = `{"status":"success","depositId":` + itoa(depositID) + `,"statusText":"pending"}`
+	}
+	return tr.call("POST", "/cardholders/"+itoa(id)+"/register-bank-account", status,
+		`{"senderAccountName":"Jordan Reyes","senderAccountNumber":"US12345678901234","senderRoutingNumber":"021000021"}`, body)
 }

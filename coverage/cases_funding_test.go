@@ -12,6 +12,29 @@ func fundingCases() []reqCase {
 			s6 := tr.balance(8001, 10000, 10000)
 			return ev(s2, s4, s6)
 		}},
+		{"C7", "a deposit to another card in between", StatusMet, func(tr *trace) []uint64 {
+			tr.balance(8001, 0, 0)
+			s2 := tr.deposit(8001, `,"rail":"crypto"`)
+			tr.deposit(8002, `,"rail":"crypto"`)
+			s4 := tr.balance(8001, 10000, 0)
+			s5 := tr.balance(8001, 10000, 10000)
+			return ev(s2, s4, s5)
+		}},
+		{"C7", "available rise from a wallet transfer to the card", StatusPartial, func(tr *trace) []uint64 {
+			tr.balance(8001, 0, 0)
+			s2 := tr.deposit(8001, `,"rail":"crypto"`)
+			s3 := tr.balance(8001, 10000, 0)
+			tr.toCard(8001, 10000)
+			tr.balance(8001, 20000, 10000)
+			return ev(s2, s3)
+		}},
+		{"C7", "ledger rose by another amount", StatusPartial, func(tr *trace) []uint64 {
+			tr.balance(8001, 0, 0)
+			s2 := tr.deposit(8001, `,"rail":"crypto"`)
+			tr.balance(8001, 2500, 0)
+			tr.balance(8001, 2500, 2500)
+			return ev(s2)
+		}},
 		{"C7", "both balances rose at once", StatusPartial, func(tr *trace) []uint64 {
 			tr.balance(8001, 0, 0)
 			s2 := tr.deposit(8001, "")
@@ -45,6 +68,19 @@ func fundingCases() []reqCase {
 			s2 := tr.deposit(8001, `,"clearing":"instant"`)
 			s3 := tr.balance(8001, 10000, 10000)
 			return ev(s2, s3)
+		}},
+		{"C8", "the rise was a wallet transfer's", StatusPartial, func(tr *trace) []uint64 {
+			tr.balance(8001, 0, 0)
+			s2 := tr.deposit(8001, `,"clearing":"instant"`)
+			tr.toCard(8001, 10000)
+			tr.balance(8001, 10000, 10000)
+			return ev(s2)
+		}},
+		{"C8", "balance rose by another amount", StatusPartial, func(tr *trace) []uint64 {
+			tr.balance(8001, 0, 0)
+			s2 := tr.deposit(8001, `,"clearing":"instant"`)
+			tr.balance(8001, 5000, 5000)
+			return ev(s2)
 		}},
 		{"C8", "balance never read before the deposit", StatusPartial, func(tr *trace) []uint64 {
 			s1 := tr.deposit(8001, `,"clearing":"instant"`)
@@ -131,6 +167,21 @@ func fundingCases() []reqCase {
 			tr.wait(24 * 3600e9)
 			s4 := tr.balance(8001, 25000, 25000)
 			return ev(s2, s3, s4)
+		}},
+		{"C12", "available rise from a wallet transfer to the card", StatusPartial, func(tr *trace) []uint64 {
+			tr.balance(8001, 0, 0)
+			s2 := tr.bankTrace(8001, 25000)
+			s3 := tr.balance(8001, 25000, 0)
+			tr.wait(24 * 3600e9)
+			tr.toCard(8001, 25000)
+			tr.balance(8001, 50000, 25000)
+			return ev(s2, s3)
+		}},
+		{"C12", "ledger and available rose together", StatusPartial, func(tr *trace) []uint64 {
+			tr.balance(8001, 0, 0)
+			s2 := tr.bankTrace(8001, 25000)
+			tr.balance(8001, 25000, 25000)
+			return ev(s2)
 		}},
 		{"C12", "not cleared yet", StatusPartial, func(tr *trace) []uint64 {
 			tr.balance(8001, 0, 0)

@@ -145,6 +145,18 @@ func moreInferredCases() []reqCase {
 			tr.page("/wallets/transactions", window, 0, 0, 0)
 			return nil
 		}},
+		{"C16", "movements of one wallet only", StatusPartial, func(tr *trace) []uint64 {
+			s1 := tr.page("/cards/transactions", window, 0, 1, 1)
+			s2 := tr.page("/cards/fees", window, 0, 1, 1)
+			tr.page("/wallets/transactions", window+"&walletId=3001", 0, 2, 2)
+			return ev(s1, s2)
+		}},
+		{"C16", "transactions of one status only", StatusPartial, func(tr *trace) []uint64 {
+			tr.page("/cards/transactions", window+"&status=2", 0, 1, 1)
+			s2 := tr.page("/cards/fees", window, 0, 1, 1)
+			s3 := tr.page("/wallets/transactions", window, 0, 0, 0)
+			return ev(s2, s3)
+		}},
 		{"C16", "wallet movements not fetched", StatusPartial, func(tr *trace) []uint64 {
 			tr.page("/cards/transactions", window, 0, 1, 1)
 			tr.page("/cards/fees", window, 0, 1, 1)

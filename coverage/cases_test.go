@@ -53,6 +53,18 @@ func (tr *trace) deposit(card int, extra string) uint64 {
 		`{"status":"success","depositId":7001,"rail":"crypto","amount":"100.00","ledgerAt":0,"availableAt":0}`)
 }
 
+// toCard transfers amount (minor units) from wallet 3001 to card.
+func (tr *trace) toCard(card, amount int) uint64 {
+	return tr.call("POST", "/wallets/transfer", 200, `{"sourceWalletId":3001,"destinationType":1,"destinationId":`+itoa(card)+`,"amount":`+itoa(amount)+`}`,
+		`{"status":"success","transId":90002,"transStatus":1}`)
+}
+
+// bankTrace notifies a bank transfer of amount (minor units) to card.
+func (tr *trace) bankTrace(card, amount int) uint64 {
+	return tr.call("POST", "/cards/"+itoa(card)+"/bank-deposit", 200, `{"transactionAmount":`+itoa(amount)+`}`,
+		`{"status":"success","depositId":7004,"statusText":"pending"}`)
+}
+
 func (tr *trace) spend(card, txStatus int) uint64 {
 	return tr.call("POST", "/staging/cards/"+itoa(card)+"/spend", 200, `{"amount":"12.34"}`,
 		`{"status":"success","transId":"5000001","authRefNum":"123456789012","transactionStatus":`+itoa(txStatus)+`}`)

@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -103,6 +104,55 @@ func TestPredicateErrors(t *testing.T) {
 	}
 	if _, err := c.statePredicate("card.issuerCardStatus rises", true); err != nil {
 		t.Errorf("rises in an observe step: %v", err)
+	}
+	for _, pred := range []string{"card.issuerCardStatus rises 5", "card.issuerCardStatus rises by", "card.issuerCardStatus falls by 0",
+		"card.issuerCardStatus rises by x", "card.issuerCardStatus rises by $key", "card.issuerCardStatus unchanged by 5"} {
+		if _, err := c.statePredicate(pred, true); err == nil {
+			t.Errorf("observe %q accepted", pred)
+		}
+	}
+	for _, pred := range []string{"card.issuerCardStatus rises by 2.5", "card.issuerCardStatus falls by $amount"} {
+		if _, err := c.statePredicate(pred, true); err != nil {
+			t.Errorf("observe %q: %v", pred, err)
+		}
+	}
+}
+
+// TestRisesBy: a rise or fall by an amount is exact (to a billionth, so a
+// decimal times 100 still equals its minor units), needs the value before,
+// and an amount never captured matches nothing.
+func TestRisesBy(t *testing.T) {
+	c := &compiler{rt: newRoutes(), entities: []entityDef{{name: "card", id: "cardId", fields: []string{"ledgerBalance"}}}}
+	rises, _ := c.statePredicate("card.ledgerBalance rises by $amount", true)
+	falls, _ := c.statePredicate("card.ledgerBalance falls by 1234", true)
+	decimal := 19.99 // a variable: 19.99 * 100 in floating point is not 1999
+	change := func(old, new float64) fieldChange {
+		return fieldChange{old: numValue(old), hadOld: true, new: numValue(new)}
+	}
+	tests := []struct {
+		name string
+		p    predicate
+		c    fieldChange
+		vars []float64
+		want bool
+	}{
+		{"by the amount", rises, change(500, 1500), []float64{1000}, true},
+		{"by a decimal's minor units", rises, change(0, 1999), []float64{decimal * 100}, true},
+		{"by less", rises, change(500, 1400), []float64{1000}, false},
+		{"by more", rises, change(500, 1600), []float64{1000}, false},
+		{"a fall of the amount", rises, change(1500, 500), []float64{1000}, false},
+		{"nothing captured", rises, change(500, 1500), []float64{math.NaN()}, false},
+		{"no variables", rises, change(500, 1500), nil, false},
+		{"value before unknown", rises, fieldChange{new: numValue(1000)}, []float64{1000}, false},
+		{"falls by a literal", falls, change(5000, 3766), nil, true},
+		{"falls by another amount", falls, change(5000, 3700), nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.onChange(tt.c, tt.vars); got != tt.want {
+				t.Errorf("%s on %v → %v with %v: %v, want %v", tt.p.src, tt.c.old, tt.c.new, tt.vars, got, tt.want)
+			}
+		})
 	}
 }
 

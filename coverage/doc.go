@@ -56,9 +56,11 @@
 // parameter), request.host, request.method, request.path, response.status,
 // response.synthetic, error.kind, error.message. Operators: exists,
 // missing, nonempty, empty, ==, !=, <, <=, >, >=, in [list], not in [list],
-// contains "text", not contains "text". Operands are JSON literals ("pass",
-// 4, true, null) or $key, the entity a sequence follows. The negative
-// operators (!=, not in, not contains) also hold when the value is missing.
+// contains "text", not contains "text" (and, on entity state in a
+// sequence's observe steps, rises, falls, unchanged, changes, rises by N
+// and falls by N). Operands are JSON literals ("pass", 4, true, null) or
+// $key, the entity a sequence follows. The negative operators (!=, not
+// in, not contains) also hold when the value is missing.
 // A truncated body that may hide the value makes every predicate on it
 // false: the engine never guesses.
 //
@@ -87,22 +89,47 @@
 // call: met when a call matches; partial when a non-GET call to the
 // endpoint was tried and did not come off (refused, or missing a field).
 //
-// sequence (by, within, steps): ordered steps about one entity, all within
-// the window from the first. A step is a matcher (keyed to the entity,
-// or narrowing a list with "… == $key"), "any: [matchers]", or
+// sequence (by, within, steps, without): ordered steps about one entity,
+// all within the window from the first. A step is a matcher (keyed to the
+// entity, or narrowing a list with "… == $key"), "any: [matchers]", or
 // "observe: [state predicates]" — a response showing the entity in that
 // state, where rises, falls, unchanged and changes compare the field with
 // its value before that response. Met when every step was seen in order;
 // partial when the first ones were.
 //
-// retry (after, within, wait, required, backoff, once, max): what follows a
-// failed call, to the same call (method, URL and body). A retry sooner than
-// wait ("retry-after" reads the header) is violated; so is the same call
-// succeeding twice after a failure with once (a duplicate side effect), and
-// the identical call repeated more than max times with the same answer (a
-// retry loop on an error that will not go away). With required, a failure
-// never retried within the window leaves it partial; with backoff, later
-// retries must wait longer than the first.
+// A call step may capture numbers for later observe steps:
+//
+//	capture: {amount: request.body.amount * 100}   the number there, times 100
+//	observe: card.ledgerBalance rises by $amount    exactly that much (to a billionth)
+//
+// The step matches only when every captured value is a number. "rises by"
+// and "falls by" also take a positive number. without lists calls, keyed to
+// the entity like steps (origin any by default), that break its progress:
+// after one, what the entity shows could be that call's doing, so the
+// sequence must start again from its first step (a call that is both
+// starts it afresh). A deposit's rise is the deposit's only with no
+// transfer, spend or other deposit to the card in between.
+//
+// retry (after, within, wait, required, backoff, once, max, renew): what
+// follows a failed call, to the same call (method, URL and body). A retry
+// sooner than wait ("retry-after" reads the header) is violated; so is the
+// same call succeeding twice after a failure with once (a duplicate side
+// effect), and the identical call repeated more than max times with the
+// same answer (a retry loop on an error that will not go away). With
+// required, a failure never retried within the window leaves it partial;
+// with backoff, later retries must wait longer than the first.
+//
+// A second success is no duplicate when what the first one made has
+// lapsed. renew lists such calls, each naming what its success makes and
+// the state it lapses into:
+//
+//	renew:
+//	  - call: POST /cardholders/{cardholderId}/register-bank-account 2xx
+//	    key: response.body.depositId        read from the earlier success
+//	    when: deposit.statusText == "expired"   the state known before the repeat
+//
+// A repeat in any other state, or with the state never seen, stays a
+// duplicate; a lapsed repeat is a new request, not a retry.
 //
 // poll (read, watch, while, min_interval, max_fast, backoff, span, reads,
 // until_change, without): repeated reads of one entity while the watched
@@ -116,7 +143,10 @@
 // paged (lists, window): every list fetched completely over the same
 // window (the values of the window query parameters): pages from offset 0,
 // each where the last ended, until offset + items >= total. Pages skipped
-// or a stop before the total leave it partial.
+// or a stop before the total leave it partial. Only the window narrows: a
+// call with any query parameter outside the window and limit, offset, sort
+// and orderBy (the fees of one authRefNum) fetched a subset and counts for
+// nothing.
 //
 // all / any: every part met, or one part met. requires [ids]: every named
 // requirement met. A violated part makes the whole violated.

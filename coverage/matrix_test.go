@@ -41,6 +41,10 @@ func TestInvalidMatrices(t *testing.T) {
 		{"invalid-yaml", 0, `did not find expected`},
 		{"invalid-id", 20, `id "approved ok" must start with a letter`},
 		{"invalid-extend-drop", 4, `axys-v2 has no requirement "no-such-requirement"`},
+		{"invalid-capture", 23, `no earlier step captures amont`},
+		{"invalid-amount", 22, `the amount -1000 is not a positive number`},
+		{"invalid-without", 24, `without: the call does not name the card`},
+		{"invalid-renew", 21, `want the entity the call makes`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

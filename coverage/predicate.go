@@ -3,6 +3,7 @@ package coverage
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -251,6 +252,11 @@ type predicate struct {
 	lits []value
 	// isKey: the operand is $key, the correlation key of the rule.
 	isKey bool
+	// by: "rises by" or "falls by" an amount, given in lits[0] or, with
+	// byName, captured by an earlier step of the sequence (index byVar).
+	by     bool
+	byName string
+	byVar  int
 }
 
 // stateRef names an entity field: "cardholder.status".
@@ -278,6 +284,15 @@ func splitPredicate(s string) (ref, opName, operand string, err error) {
 // and not in, or $key.
 func parseOperand(p *predicate, operand string) error {
 	switch {
+	case p.op == opRises || p.op == opFalls:
+		if operand == "" {
+			return nil
+		}
+		amount, ok := strings.CutPrefix(operand, "by ")
+		if !ok {
+			return fmt.Errorf("%q: %s takes no operand, or \"by <amount>\" (by 1000, by $amount)", p.src, opNames()[p.op])
+		}
+		return parseAmount(p, strings.TrimSpace(amount))
 	case p.op.unary():
 		if operand != "" {
 			return fmt.Errorf("%q: operator takes no operand", p.src)
@@ -313,6 +328,25 @@ func parseOperand(p *predicate, operand string) error {
 	if (p.op == opContains || p.op == opNotContains) && p.lits[0].kind != kindStr {
 		return fmt.Errorf("%q: contains takes a string", p.src)
 	}
+	return nil
+}
+
+// parseAmount parses the amount of "rises by" and "falls by": a positive
+// number, or $name, a value an earlier step of the sequence captured.
+func parseAmount(p *predicate, s string) error {
+	p.by = true
+	if name, ok := strings.CutPrefix(s, "$"); ok {
+		if !identPattern.MatchString(name) || name == "key" {
+			return fmt.Errorf("%q: %s is not a captured value's name", p.src, s)
+		}
+		p.byName = name
+		return nil
+	}
+	var f float64
+	if err := json.Unmarshal([]byte(s), &f); err != nil || f <= 0 {
+		return fmt.Errorf("%q: the amount %s is not a positive number or a $name", p.src, s)
+	}
+	p.lits = []value{numValue(f)}
 	return nil
 }
 
@@ -387,6 +421,26 @@ func (p *predicate) compare(v value) bool {
 	return a >= b
 }
 
+// amount is the operand of "rises by" or "falls by"; NaN when the value it
+// names was not captured.
+func (p *predicate) amount(vars []float64) float64 {
+	if p.byName == "" {
+		return p.lits[0].num
+	}
+	if p.byVar < len(vars) {
+		return vars[p.byVar]
+	}
+	return math.NaN()
+}
+
+// sameAmount compares a balance movement with an expected amount. Amounts
+// are integer minor units once captured (a decimal "19.99" times 100 is
+// 1998.9999999999998 in floating point), so they are equal within a
+// billionth; NaN is never equal.
+func sameAmount(d, want float64) bool {
+	return math.Abs(d-want) <= 1e-9*math.Max(1, math.Abs(want))
+}
+
 // negative reports whether the operator denies something (!=, not in, not
 // contains): such a predicate also holds when the value is missing.
 func (o op) negative() bool { return o == opNe || o == opNotIn || o == opNotContains }
@@ -425,8 +479,9 @@ func (p *predicate) onState(st *entState) bool {
 }
 
 // onChange evaluates a state predicate against one field change a call
-// shows; ok is false when the call does not show the field.
-func (p *predicate) onChange(c fieldChange) bool {
+// shows; vars are the values the sequence captured so far (for "rises by
+// $amount"). A rise or fall needs the value before the call known.
+func (p *predicate) onChange(c fieldChange, vars []float64) bool {
 	switch p.op {
 	case opExists:
 		return true
@@ -438,7 +493,14 @@ func (p *predicate) onChange(c fieldChange) bool {
 		if !c.hadOld || !ok1 || !ok2 {
 			return false
 		}
-		return (p.op == opRises && b > a) || (p.op == opFalls && b < a)
+		d := b - a
+		if p.op == opFalls {
+			d = a - b
+		}
+		if d <= 0 {
+			return false
+		}
+		return !p.by || sameAmount(d, p.amount(vars))
 	case opUnchanged:
 		return c.hadOld && c.old.equal(c.new)
 	case opChanges:

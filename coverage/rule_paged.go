@@ -15,6 +15,11 @@ import (
 // before ended, until offset + items >= total; a list answered without a
 // total is complete in one page. Pages that skip ahead, or stop before the
 // total, leave it partial.
+//
+// Only the window may narrow a list: a call with any other query
+// parameter than the window's and the paging ones (pagingParams) fetched
+// a subset, such as the fees of one authRefNum, and its total is that
+// subset's, so it is not a page of the dataset and counts for nothing.
 type pagedSpec struct {
 	lists  []*callMatcher
 	window []string
@@ -67,6 +72,27 @@ func (c *compiler) compilePaged(n *yaml.Node, what string) (ruleSpec, error) {
 	return s, nil
 }
 
+// pagingParams are the query parameters that neither narrow nor widen a
+// list: they page it and order it.
+var pagingParams = [...]string{"limit", "offset", "sort", "orderBy"}
+
+// narrowedBy returns the first query parameter of v that is neither a
+// window parameter nor a paging one: the filter that makes the call fetch
+// less than the window's dataset.
+func (s *pagedSpec) narrowedBy(v *callView) (string, bool) {
+	q := v.query
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		name, _, _ := strings.Cut(pair, "=")
+		if name == "" || slices.Contains(s.window, name) || slices.Contains(pagingParams[:], name) {
+			continue
+		}
+		return name, true
+	}
+	return "", false
+}
+
 // maxWindows bounds the windows followed at once.
 const maxWindows = 1024
 
@@ -92,6 +118,11 @@ type pagedEval struct {
 	order   []string
 	proof   *pagedWindow
 	evicted *pagedWindow
+	// narrowed counts the list calls set aside for a filter outside the
+	// window; narrowedBy is the first such filter, narrowedSeq its call.
+	narrowed    int
+	narrowedBy  string
+	narrowedSeq uint64
 }
 
 func (e *pagedEval) observe(w *world, v *callView) {
@@ -100,6 +131,10 @@ func (e *pagedEval) observe(w *world, v *callView) {
 	}
 	for i, m := range e.spec.lists {
 		if !m.match(w, v) {
+			continue
+		}
+		if name, ok := e.spec.narrowedBy(v); ok {
+			e.noteNarrowed(name, v.seq)
 			continue
 		}
 		offset, n, total, ok := page(v)
@@ -114,6 +149,20 @@ func (e *pagedEval) observe(w *world, v *callView) {
 			return
 		}
 	}
+}
+
+func (e *pagedEval) noteNarrowed(name string, seq uint64) {
+	if e.narrowed++; e.narrowed == 1 {
+		e.narrowedBy, e.narrowedSeq = strings.Clone(name), seq
+	}
+}
+
+// narrowedText explains the list calls that did not count.
+func (e *pagedEval) narrowedText() string {
+	if e.narrowed == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %s narrowed by a filter outside the window (%s in #%d) not counted", plural(e.narrowed, "list call", "list calls"), e.narrowedBy, e.narrowedSeq)
 }
 
 // page reads offset, item count and total from a list response; without a
@@ -280,13 +329,13 @@ func (e *pagedEval) verdict(*world) verdict {
 		}
 	}
 	if best == nil {
-		return verdict{StatusMissing, "no list fetched: " + e.srcs(), []uint64{}}
+		return verdict{StatusMissing, "no list fetched over a window: " + e.srcs() + e.narrowedText(), []uint64{}}
 	}
 	var seqs [][]uint64
 	for _, lp := range best.lists {
 		seqs = append(seqs, lp.pages, lp.proof)
 	}
-	return verdict{StatusPartial, fmt.Sprintf("not every list complete over one window; best window %s: %s", windowText(best.key), e.listsText(best)), evidenceOf(seqs...)}
+	return verdict{StatusPartial, fmt.Sprintf("not every list complete over one window; best window %s: %s%s", windowText(best.key), e.listsText(best), e.narrowedText()), evidenceOf(seqs...)}
 }
 
 func windowText(key string) string {

@@ -236,7 +236,7 @@ func (e *pollEval) observe(w *world, v *callView) {
 		}
 		e.finish(r)
 	}
-	if !observed(v, ev, e.spec.while) {
+	if !observed(v, ev, e.spec.while, nil) {
 		delete(e.runs, key)
 		return
 	}

@@ -17,6 +17,12 @@ import (
 // retry loop on an error that will not go away). With required, a failure
 // never retried within the window leaves the requirement partial; with
 // backoff, retries of one call must wait longer as they go.
+//
+// A second success is a duplicate only while what the first one made still
+// stands. renew names the calls whose result can lapse: the entity their
+// success made (the matcher's key, read from that success) being in the
+// when state makes the same call again a new request, not a duplicate; a
+// bank-account registration whose OTP expired may be registered again.
 type retrySpec struct {
 	after          *callMatcher
 	within         time.Duration
@@ -26,6 +32,7 @@ type retrySpec struct {
 	backoff        bool
 	once           bool
 	max            int // -1: no limit
+	renew          []*callMatcher
 }
 
 func (s *retrySpec) kind() string { return "retry" }
@@ -38,7 +45,7 @@ func (s *retrySpec) newEval() evaluator {
 }
 
 func (c *compiler) compileRetry(n *yaml.Node, what string) (ruleSpec, error) {
-	f, err := fields(n, what, "after", "within", "wait", "required", "backoff", "once", "max")
+	f, err := fields(n, what, "after", "within", "wait", "required", "backoff", "once", "max", "renew")
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +89,38 @@ func (c *compiler) compileRetry(n *yaml.Node, what string) (ruleSpec, error) {
 			return nil, err
 		}
 	}
+	if s.renew, err = c.compileRenew(f["renew"], what+": renew", s.once); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// compileRenew compiles the calls whose success may be repeated once what
+// it made has lapsed: each names that entity with a key read from its
+// response and the lapsed state with when.
+func (c *compiler) compileRenew(n *yaml.Node, what string, once bool) ([]*callMatcher, error) {
+	if n == nil {
+		return nil, nil
+	}
+	if !once {
+		return nil, nodeErr(n, "%s: renew qualifies once; without once no repeat is a duplicate", what)
+	}
+	var out []*callMatcher
+	const want = "want the entity the call makes (key: response.body.…) and, with when, the state in which it may be made again"
+	for _, item := range items(n) {
+		if item.Kind != yaml.MappingNode || mapGet(item, "when") == nil {
+			return nil, nodeErr(item, "%s: %s", what, want)
+		}
+		m, _, err := c.compileMatcher(item, matcherOpts{what: what, entity: -1})
+		if err != nil {
+			return nil, err
+		}
+		if !m.key.set || len(m.keyWhere) > 0 {
+			return nil, nodeErr(item, "%s: %s; no $key", what, want)
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // pendingRetry is one failed call and the retries seen so far.
@@ -99,7 +137,12 @@ type pendingRetry struct {
 	idempotent bool
 	retried    bool // a retry waited long enough
 	succeeded  bool
+	lastOK     bool // the latest call succeeded
 	violated   bool
+	// made is the entity the latest success made, as renew matcher
+	// renew names it ("" when no renew matcher took the success).
+	made  string
+	renew int
 }
 
 type expiry struct {
@@ -139,7 +182,7 @@ func (e *retryEval) observe(w *world, v *callView) {
 	}
 	h := v.callHash()
 	if p := e.pending[h]; p != nil {
-		e.follow(h, p, v, failed)
+		e.follow(w, h, p, v, failed)
 		return
 	}
 	if failed {
@@ -182,11 +225,19 @@ func retryAfter(v *callView) time.Duration {
 }
 
 // follow judges v, the same call as the failure p, made again.
-func (e *retryEval) follow(h uint64, p *pendingRetry, v *callView, failed bool) {
+func (e *retryEval) follow(w *world, h uint64, p *pendingRetry, v *callView, failed bool) {
 	delay := v.start.Sub(p.end)
 	if delay < 0 {
 		return // sent before the failure was answered: not a retry
 	}
+	ok := !failed && v.hasResp && v.status/100 == 2
+	if ok && p.lastOK && e.lapsed(w, p) {
+		// A new request for what the last success made and has since
+		// lapsed: neither a retry nor a duplicate.
+		e.noteMade(w, p, v)
+		return
+	}
+	p.lastOK = ok
 	p.retries++
 	p.seqs.add(v.seq)
 	if p.retries == 1 {
@@ -207,11 +258,12 @@ func (e *retryEval) follow(h uint64, p *pendingRetry, v *callView, failed bool) 
 		}
 		p.status = v.status
 		e.failedAt(h, p, v)
-	case v.hasResp && v.status/100 == 2:
-		if e.spec.once && p.succeeded && !p.idempotent {
+	case ok:
+		if e.spec.once && p.succeeded && !p.idempotent && !e.lapsed(w, p) {
 			e.violate(p, "the same call succeeded twice after a failure: a duplicate side effect")
 		}
 		p.succeeded = true
+		e.noteMade(w, p, v)
 		if !e.spec.once {
 			e.settle(h, p)
 		}
@@ -220,6 +272,37 @@ func (e *retryEval) follow(h uint64, p *pendingRetry, v *callView, failed bool) 
 			e.settle(h, p)
 		}
 	}
+}
+
+// noteMade remembers the entity the success v made, when a renew matcher
+// takes it.
+func (e *retryEval) noteMade(w *world, p *pendingRetry, v *callView) {
+	p.made = ""
+	for i, m := range e.spec.renew {
+		if !m.match(w, v) {
+			continue
+		}
+		if key, ok := m.keyOf(w, v); ok {
+			p.made, p.renew = strings.Clone(key), i
+			return
+		}
+	}
+}
+
+// lapsed reports whether what p's latest success made is now in the state
+// its renew matcher allows the call again in.
+func (e *retryEval) lapsed(w *world, p *pendingRetry) bool {
+	if p.made == "" {
+		return false
+	}
+	m := e.spec.renew[p.renew]
+	st := w.lookup(m.key.entity, p.made)
+	for i := range m.when {
+		if !m.when[i].onState(st) {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *retryEval) violate(p *pendingRetry, why string) {
