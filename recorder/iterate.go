@@ -54,18 +54,67 @@ func (s *Store) IterateTime(ctx context.Context, since, until time.Time, fn func
 
 // iterate reads records from..to; keep, when set, filters on the envelope
 // time before a record is decoded.
+//
+// Reading and decoding (decompression and JSON) run on a goroutine of
+// their own, one chunk ahead of fn, so a slow consumer such as an export
+// and the decoding use both cores. The goroutine is stopped and waited for
+// before iterate returns.
 func (s *Store) iterate(ctx context.Context, from, to uint64, keep func(time.Time) bool, fn func(*evidence.Record) error) error {
-	for next := from; next <= to; {
+	chunks := make(chan decoded, 1)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(chunks)
+		s.decodeChunks(ctx, from, to, keep, chunks, stop)
+	}()
+	defer func() {
+		close(stop)
+		<-done
+	}()
+	for c := range chunks {
+		if c.err != nil {
+			return c.err
+		}
+		for _, rec := range c.recs {
+			if err := fn(rec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// decoded is one chunk of decoded records, or the error that ended reading.
+type decoded struct {
+	recs []*evidence.Record
+	err  error
+}
+
+// decodeChunks reads and decodes from..to chunk by chunk into out until
+// done, an error, or stop.
+func (s *Store) decodeChunks(ctx context.Context, from, to uint64, keep func(time.Time) bool, out chan<- decoded, stop <-chan struct{}) {
+	send := func(d decoded) bool {
+		select {
+		case out <- d:
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	for n, next := 0, from; next <= to; n++ {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("iterate records: %w", err)
+			send(decoded{err: fmt.Errorf("iterate records: %w", err)})
+			return
 		}
-		chunk, err := s.readChunk(next, to)
-		if err != nil {
-			return err
+		chunk, err := s.readChunk(next, to, n%releaseEveryChunks == releaseEveryChunks-1)
+		if err != nil || len(chunk) == 0 {
+			if err != nil {
+				send(decoded{err: err})
+			}
+			return
 		}
-		if len(chunk) == 0 {
-			return nil
-		}
+		recs := make([]*evidence.Record, 0, len(chunk))
 		for _, st := range chunk {
 			if keep != nil {
 				if t, ok := envelopeTime(st.value); ok && !keep(t) {
@@ -75,20 +124,25 @@ func (s *Store) iterate(ctx context.Context, from, to uint64, keep func(time.Tim
 			rec, err := decodeRecord(st.seq, st.value, s.dec)
 			if err != nil {
 				s.countError("read")
-				return fmt.Errorf("iterate records: %w", err)
+				send(decoded{err: fmt.Errorf("iterate records: %w", err)})
+				return
 			}
-			if err := fn(rec); err != nil {
-				return err
-			}
+			recs = append(recs, rec)
+		}
+		if !send(decoded{recs: recs}) {
+			return
 		}
 		next = chunk[len(chunk)-1].seq + 1
 	}
-	return nil
 }
 
+// releaseEveryChunks is how many chunks a reader reads between two
+// releases of the mapped pages.
+const releaseEveryChunks = 64
+
 // readChunk copies up to readChunk records from..to out of one read
-// transaction.
-func (s *Store) readChunk(from, to uint64) ([]stored, error) {
+// transaction, then releases the mapped pages if release is set.
+func (s *Store) readChunk(from, to uint64, release bool) ([]stored, error) {
 	var chunk []stored
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRecords).Cursor()
@@ -107,6 +161,12 @@ func (s *Store) readChunk(from, to uint64) ([]stored, error) {
 			start := len(arena)
 			arena = append(arena, chunk[i].value...)
 			chunk[i].value = arena[start:len(arena):len(arena)]
+		}
+		// Within the read transaction the map cannot move: drop the
+		// pages just read from this process's resident set (see
+		// releaseMapped), so reading a large store keeps memory flat.
+		if release {
+			s.releaseMapped(tx.Size())
 		}
 		return nil
 	})

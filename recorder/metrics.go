@@ -47,14 +47,14 @@ func newMetrics(reg prometheus.Registerer, s *Store) (*metrics, error) {
 		redactions: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
 			Name: "redactions_total", Help: "Secret values replaced by fingerprints before storage."}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
-			Name: "errors_total", Help: "Store errors by operation (commit, encode, read, snapshot)."}, []string{"op"}),
+			Name: "errors_total", Help: "Store errors by operation (commit, encode, read, snapshot, release)."}, []string{"op"}),
 		healthy: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
 			Name: "healthy", Help: "1 while the store commits, 0 after a failed commit until one succeeds."}),
 		lastSeq: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
 			Name: "last_sequence", Help: "Sequence number of the last committed record."}),
 	}
 	m.healthy.Set(1)
-	for _, op := range []string{"commit", "encode", "read", "snapshot"} {
+	for _, op := range []string{"commit", "encode", "read", "snapshot", "release"} {
 		m.errors.WithLabelValues(op)
 	}
 	queue := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,

@@ -25,12 +25,20 @@ type writer struct {
 	hasher hash.Hash
 	batch  []*job
 
-	held        []*job
-	heldLost    uint64 // records dropped while held
+	held     []*job
+	heldLost uint64 // records dropped while held
+	// commits counts successful commits; size is the store's size as of
+	// the last one (see releaseMapped).
+	commits     uint64
+	size        int64
 	backoff     time.Duration
 	failedSince time.Time
 	lastLog     time.Time
 }
+
+// releaseEvery is how many commits pass between two releases of the
+// store file's mapped pages (see releaseMapped).
+const releaseEvery = 512
 
 // failureLogInterval rate-limits the "still failing" log line.
 const failureLogInterval = 30 * time.Second
@@ -155,10 +163,11 @@ func (w *writer) commitTx(batch []*job) error {
 		_ = tx.Rollback()
 		return err
 	}
+	size := tx.Size()
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit %d records: %w", len(batch), err)
 	}
-	w.head = next
+	w.head, w.size = next, size
 	return nil
 }
 
@@ -198,6 +207,9 @@ func (w *writer) succeed(batch []*job, elapsed time.Duration) {
 	h := w.head
 	s.head.Store(&h)
 	s.metrics.observeCommit(batch, elapsed, h.seq)
+	if w.commits++; w.commits%releaseEvery == 0 {
+		s.releaseMapped(w.size)
+	}
 	if !w.failedSince.IsZero() {
 		s.log.Info("evidence store recovered: commits succeed again",
 			"unavailable_for", s.opts.Now().Sub(w.failedSince).Round(time.Millisecond).String())
