@@ -79,6 +79,15 @@ func TestConcurrentProducersGetGapFreeOrderedSeqs(t *testing.T) {
 	if head, _ := s.Head(); head != total {
 		t.Errorf("head %d, want %d", head, total)
 	}
+	// OnCommit runs after the waiting callers are released: wait for the
+	// last batch to reach it.
+	waitFor(t, "OnCommit to see every record", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(committed) == int(total)
+	})
+	mu.Lock()
+	defer mu.Unlock()
 	for i, seq := range committed {
 		if seq != uint64(i+1) {
 			t.Fatalf("OnCommit saw seq %d at position %d", seq, i)
