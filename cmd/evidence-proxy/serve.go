@@ -142,11 +142,12 @@ func newRegistry() *prometheus.Registry {
 
 func (sc *sidecar) adminHandler() http.Handler {
 	return admin.Handler(admin.Options{
-		Gatherer: sc.reg,
-		Ready:    sc.ready,
-		Coverage: func(w io.Writer, format string) error { return writeReport(w, sc.live.Report(), format) },
-		Snapshot: sc.store.WriteSnapshot,
-		Logger:   sc.log.With("component", "admin"),
+		Gatherer:    sc.reg,
+		Ready:       sc.ready,
+		Coverage:    func(w io.Writer, format string) error { return writeReport(w, sc.live.Report(), format) },
+		CoverageCSP: coverage.HTMLContentSecurityPolicy,
+		Snapshot:    sc.store.WriteSnapshot,
+		Logger:      sc.log.With("component", "admin"),
 	})
 }
 
