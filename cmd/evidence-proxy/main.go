@@ -50,9 +50,6 @@ func commands() map[string]command {
 	}
 }
 
-// order is the order subcommands are listed in help.
-var order = [...]string{"serve", "demo", "emulate", "coverage", "export", "verify", "merge", "ca", "matrix", "version"}
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
@@ -69,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: evidence-proxy <command> [flags]\n\ncommands:")
 	cmds := commands()
-	for _, name := range order {
+	for _, name := range []string{"serve", "demo", "emulate", "coverage", "export", "verify", "merge", "ca", "matrix", "version"} {
 		fmt.Fprintf(w, "  %-9s %s\n", name, cmds[name].summary)
 	}
 	fmt.Fprintln(w, "\nRun \"evidence-proxy <command> --help\" for a command's flags.")

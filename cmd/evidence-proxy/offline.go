@@ -52,7 +52,7 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if _, ok := reportFormats[*format]; !ok {
+	if _, ok := reportWriter(*format); !ok {
 		return usageError(fmt.Sprintf("unknown --format %q: json, md, html or table", *format))
 	}
 	m, err := loadMatrix(*matrixPath)

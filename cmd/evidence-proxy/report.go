@@ -10,16 +10,24 @@ import (
 	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
-// reportFormats are the formats of "coverage --format" and /coverage.
-var reportFormats = map[string]func(io.Writer, *coverage.Report) error{
-	"json":  coverage.WriteJSON,
-	"md":    coverage.WriteMarkdown,
-	"html":  coverage.WriteHTML,
-	"table": coverage.WriteTable,
+// reportWriter returns the writer of a report format of "coverage
+// --format" and /coverage.
+func reportWriter(format string) (func(io.Writer, *coverage.Report) error, bool) {
+	switch format {
+	case "json":
+		return coverage.WriteJSON, true
+	case "md":
+		return coverage.WriteMarkdown, true
+	case "html":
+		return coverage.WriteHTML, true
+	case "table":
+		return coverage.WriteTable, true
+	}
+	return nil, false
 }
 
 func writeReport(w io.Writer, r *coverage.Report, format string) error {
-	write, ok := reportFormats[format]
+	write, ok := reportWriter(format)
 	if !ok {
 		return usageError(fmt.Sprintf("unknown report format %q: json, md, html or table", format))
 	}
