@@ -40,7 +40,10 @@
 //	meta      schema_version (uint32 BE), instance_id (hex), created
 //	          (RFC 3339), head_seq (uint64 BE), head_hash (32 bytes)
 //	records   seq (uint64 BE) → envelope
-//	by_time   time (uint64 BE, unix ns, sign bit flipped) ‖ seq → empty
+//
+// There is no time index: every commit would rewrite its last leaf, and a
+// time-range read (an export's --since/--until) is rare and cheap enough as
+// a scan of the envelopes' times, which needs no decompression.
 //
 // An envelope is: version byte (1) ‖ record time (unix ns, 8 bytes) ‖
 // hash (32 bytes) ‖ previous hash (32 bytes) ‖ zstd frame of the record's

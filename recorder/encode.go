@@ -55,7 +55,6 @@ type job struct {
 	prev string
 	hash string
 	key  [8]byte
-	tkey [16]byte
 }
 
 // encodeTemplate sets j.canon, j.seqAt and j.prevAt from j.rec.

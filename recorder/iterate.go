@@ -1,7 +1,6 @@
 package recorder
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -36,20 +35,15 @@ func (s *Store) Iterate(ctx context.Context, fromSeq uint64, fn func(*evidence.R
 // the records committed at the time of the call.
 //
 // Sequence order is commit order, which is only roughly time order: a
-// long call received early commits after shorter later ones. So the
-// sequence range is taken from the by_time index, and records in it are
-// filtered by the time kept in their envelope (without decompressing the
-// others).
+// long call received early commits after shorter later ones. So every
+// record is considered, filtered by the time kept in its envelope before
+// anything is decompressed.
 func (s *Store) IterateTime(ctx context.Context, since, until time.Time, fn func(*evidence.Record) error) error {
 	last, _ := s.Head()
-	lo, hi, ok, err := s.seqRange(ctx, since, until)
-	if err != nil || !ok {
-		return err
-	}
 	keep := func(t time.Time) bool {
 		return !t.Before(since) && (until.IsZero() || t.Before(until))
 	}
-	return s.iterate(ctx, lo, min(hi, last), keep, fn)
+	return s.iterate(ctx, 1, last, keep, fn)
 }
 
 // iterate reads records from..to; keep, when set, filters on the envelope
@@ -175,56 +169,6 @@ func (s *Store) readChunk(from, to uint64, release bool) ([]stored, error) {
 		return nil, fmt.Errorf("read records: %w", err)
 	}
 	return chunk, nil
-}
-
-// seqRange finds the lowest and highest sequence numbers of the records
-// whose time is in [since, until), scanning the by_time index in short
-// read transactions.
-func (s *Store) seqRange(ctx context.Context, since, until time.Time) (lo, hi uint64, ok bool, err error) {
-	var start, stop [16]byte
-	timeKey(start[:], since, 0)
-	var stopKey []byte
-	if !until.IsZero() {
-		timeKey(stop[:], until, 0)
-		stopKey = stop[:]
-	}
-	cursor := start[:]
-	for {
-		if err := ctx.Err(); err != nil {
-			return 0, 0, false, fmt.Errorf("iterate records by time: %w", err)
-		}
-		var done bool
-		err := s.db.View(func(tx *bolt.Tx) error {
-			c := tx.Bucket(bucketByTime).Cursor()
-			n := 0
-			k, _ := c.Seek(cursor)
-			for ; k != nil && n < 16*readChunk; k, _ = c.Next() {
-				if stopKey != nil && bytes.Compare(k, stopKey) >= 0 {
-					done = true
-					return nil
-				}
-				seq := binary.BigEndian.Uint64(k[8:16])
-				if !ok || seq < lo {
-					lo = seq
-				}
-				hi, ok = max(hi, seq), true
-				n++
-			}
-			if k == nil {
-				done = true
-				return nil
-			}
-			cursor = append([]byte(nil), k...)
-			return nil
-		})
-		if err != nil {
-			s.countError("read")
-			return 0, 0, false, fmt.Errorf("iterate records by time: %w", err)
-		}
-		if done {
-			return lo, hi, ok, nil
-		}
-	}
 }
 
 // VerifyChain walks every record and checks that the sequence has no gap,

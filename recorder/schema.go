@@ -34,7 +34,6 @@ const (
 var (
 	bucketMeta    = []byte("meta")
 	bucketRecords = []byte("records")
-	bucketByTime  = []byte("by_time")
 
 	metaSchema     = []byte("schema_version")
 	metaInstanceID = []byte("instance_id")
@@ -52,7 +51,7 @@ type head struct {
 
 // initSchema creates the buckets and metadata of a new store.
 func initSchema(tx *bolt.Tx, now time.Time) error {
-	for _, b := range [][]byte{bucketMeta, bucketRecords, bucketByTime} {
+	for _, b := range [][]byte{bucketMeta, bucketRecords} {
 		if _, err := tx.CreateBucket(b); err != nil {
 			return fmt.Errorf("create bucket %s: %w", b, err)
 		}
@@ -97,7 +96,7 @@ type storeMeta struct {
 // readMeta reads and checks the metadata of an existing store.
 func readMeta(tx *bolt.Tx) (storeMeta, error) {
 	meta := tx.Bucket(bucketMeta)
-	if meta == nil || tx.Bucket(bucketRecords) == nil || tx.Bucket(bucketByTime) == nil {
+	if meta == nil || tx.Bucket(bucketRecords) == nil {
 		return storeMeta{}, errors.New("not an evidence store (missing buckets)")
 	}
 	v := meta.Get(metaSchema)
@@ -197,13 +196,6 @@ func seqKey(seq uint64) []byte {
 
 func putSeq(dst []byte, seq uint64) {
 	binary.BigEndian.PutUint64(dst, seq)
-}
-
-// timeKey is the by_time index key: time in unix nanoseconds (sign bit
-// flipped so the byte order is the time order) then the sequence number.
-func timeKey(dst []byte, t time.Time, seq uint64) {
-	binary.BigEndian.PutUint64(dst[:8], uint64(unixNanos(t))^(1<<63))
-	binary.BigEndian.PutUint64(dst[8:16], seq)
 }
 
 // unixNanos is t.UnixNano clamped to the times it can represent

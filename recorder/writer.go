@@ -175,8 +175,6 @@ func (w *writer) commitTx(batch []*job) error {
 func (w *writer) put(tx *bolt.Tx, batch []*job) (head, error) {
 	recs := tx.Bucket(bucketRecords)
 	recs.FillPercent = 1.0
-	idx := tx.Bucket(bucketByTime)
-	idx.FillPercent = 1.0
 	h := w.head
 	for _, j := range batch {
 		seq := h.seq + 1
@@ -184,12 +182,8 @@ func (w *writer) put(tx *bolt.Tx, batch []*job) (head, error) {
 		j.hash = chainHash(w.hasher, j, seq, h.hash)
 		fillEnvelope(j.value, j.hash, j.prev)
 		putSeq(j.key[:], seq)
-		timeKey(j.tkey[:], j.rec.Time, seq)
 		if err := recs.Put(j.key[:], j.value); err != nil {
 			return h, fmt.Errorf("put record %d: %w", seq, err)
-		}
-		if err := idx.Put(j.tkey[:], nil); err != nil {
-			return h, fmt.Errorf("index record %d: %w", seq, err)
 		}
 		h = head{seq: seq, hash: j.hash}
 	}
