@@ -126,6 +126,14 @@ func (g *guard) isPassthrough(host string) bool {
 // isProduction reports whether host (normalized) is the production API or
 // a name under it. Every path prefix, /staging/* included, is covered: a
 // staging-only call can never reach production.
+// IsProductionHost reports whether hostport (a host or host:port, in any
+// case, with or without a trailing dot) names Axys production or a host
+// under it: what the guard refuses, for configuration checks made before
+// a Proxy exists.
+func IsProductionHost(hostport string) bool {
+	return isProduction(normalizeHost(hostport))
+}
+
 func isProduction(host string) bool {
 	return host == ProductionHost || strings.HasSuffix(host, "."+ProductionHost)
 }

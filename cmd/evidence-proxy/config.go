@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/evidence-proxy/evidence-proxy/proxy"
 )
 
 // envPrefix starts every environment variable the serve command reads.
@@ -196,11 +198,11 @@ func (c *serveConfig) validate() error {
 	}
 	if u, err := url.Parse(c.Upstream); err != nil || u.Scheme != "https" || u.Host == "" {
 		add("--upstream %q: must be an https:// URL", c.Upstream)
-	} else if isProductionHost(u.Hostname()) {
+	} else if proxy.IsProductionHost(u.Host) {
 		add("--upstream %q: evidence-proxy records staging only and never forwards to production", c.Upstream)
 	}
 	for _, h := range c.AllowHosts {
-		if isProductionHost(h) {
+		if proxy.IsProductionHost(h) {
 			add("--allow-host %q: production is never allowlisted", h)
 		}
 	}
@@ -235,12 +237,6 @@ func (c *serveConfig) validate() error {
 	}
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
-}
-
-// isProductionHost reports whether host is an Axys production host.
-func isProductionHost(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	return host == "production.api.axyscards.com"
 }
 
 // stringList is a repeatable flag; Set also accepts a comma-separated list.

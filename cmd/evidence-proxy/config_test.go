@@ -91,6 +91,7 @@ func TestServeConfigValidate(t *testing.T) {
 	}{
 		{name: "defaults are valid", mutate: func(*serveConfig) {}},
 		{name: "production upstream", mutate: func(c *serveConfig) { c.Upstream = "https://production.api.axyscards.com/v2" }, wantErr: "never forwards to production"},
+		{name: "production upstream spelled otherwise", mutate: func(c *serveConfig) { c.Upstream = "https://PRODUCTION.api.axyscards.com.:443/v2" }, wantErr: "never forwards to production"},
 		{name: "production allowlisted", mutate: func(c *serveConfig) { c.AllowHosts = append(c.AllowHosts, "Production.API.axyscards.com.") }, wantErr: "production is never allowlisted"},
 		{name: "plain http upstream", mutate: func(c *serveConfig) { c.Upstream = "http://staging.api.axyscards.com/v2" }, wantErr: "must be an https:// URL"},
 		{name: "durability", mutate: func(c *serveConfig) { c.Durability = "maybe" }, wantErr: `--durability "maybe"`},

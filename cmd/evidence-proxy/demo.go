@@ -20,7 +20,6 @@ import (
 	"github.com/evidence-proxy/evidence-proxy/internal/demoapp"
 	"github.com/evidence-proxy/evidence-proxy/internal/pki"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // demoOptions are the demo's flags.
@@ -212,12 +211,12 @@ func (o demoOptions) exportAndVerify(ctx context.Context, stdout io.Writer, stor
 	if err != nil {
 		return fmt.Errorf("verify the demo bundle: %w", err)
 	}
-	engine := coverage.NewEngine(m)
-	if err := store.Iterate(ctx, 1, func(r *evidence.Record) error { engine.Observe(r); return nil }); err != nil {
-		return fmt.Errorf("read store: %w", err)
+	report, err := storeReport(ctx, store, m)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintln(stdout)
-	if err := coverage.WriteTable(stdout, engine.Report()); err != nil {
+	if err := coverage.WriteTable(stdout, report); err != nil {
 		return err
 	}
 	abs, err := filepath.Abs(bundle)

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 
 	"github.com/evidence-proxy/evidence-proxy/recorder"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // storeFlags are how the offline commands name a store: a data directory
@@ -64,15 +63,12 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer store.Close(context.WithoutCancel(ctx))
-	run := bundleCoverage{m: m}.New().(*bundleCoverageRun)
-	if err := store.Iterate(ctx, 1, func(r *evidence.Record) error {
-		run.e.Observe(r)
-		return nil
-	}); err != nil {
-		return fmt.Errorf("read store: %w", err)
+	report, err := storeReport(ctx, store, m)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
-	if err := writeReport(&buf, run.e.Report(), *format); err != nil {
+	if err := writeReport(&buf, report, *format); err != nil {
 		return err
 	}
 	if *out == "" {

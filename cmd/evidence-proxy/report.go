@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
 	"github.com/evidence-proxy/evidence-proxy/export"
+	"github.com/evidence-proxy/evidence-proxy/recorder"
 	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
@@ -32,6 +34,18 @@ func writeReport(w io.Writer, r *coverage.Report, format string) error {
 		return usageError(fmt.Sprintf("unknown report format %q: json, md, html or table", format))
 	}
 	return write(w, r)
+}
+
+// storeReport computes the coverage report of every record in a store.
+func storeReport(ctx context.Context, store *recorder.Store, m *coverage.Matrix) (*coverage.Report, error) {
+	e := coverage.NewEngine(m)
+	if err := store.Iterate(ctx, 1, func(r *evidence.Record) error {
+		e.Observe(r)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read store: %w", err)
+	}
+	return e.Report(), nil
 }
 
 func loadMatrix(path string) (*coverage.Matrix, error) {
