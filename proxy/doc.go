@@ -69,7 +69,7 @@
 // NewTransport builds one *http.Transport: the staging client certificate,
 // roots from a file or the system, TLS 1.2+, verification always on, no
 // proxy from the environment (Proxy nil, goproxy's ConnectDial nil: in a
-// sidecar HTTPS_PROXY may point back at the sidecar), HTTP/2 when offered,
+// sidecar HTTPS_PROXY may point back at the sidecar), HTTP/1.1 keep-alive,
 // no transparent decompression, and the Timeouts. It refuses a missing,
 // expired, not-yet-valid, non-client-auth or self-signed ("CA-less")
 // certificate and a key that does not match, naming which.

@@ -36,8 +36,9 @@ type TransportOptions struct {
 }
 
 // NewTransport builds the one upstream transport: the client certificate,
-// the roots, TLS 1.2 or later with verification always on, HTTP/2 when the
-// upstream offers it, and timeouts. It never uses a proxy from the
+// the roots, TLS 1.2 or later with verification always on, HTTP/1.1
+// keep-alive connections (one per call in flight, as the app's own calls
+// arrive), and timeouts. It never uses a proxy from the
 // environment (Proxy is nil): in a sidecar HTTPS_PROXY may point back at
 // the sidecar itself. It does not decompress: bodies are forwarded as the
 // upstream sent them (DisableCompression).
@@ -77,7 +78,6 @@ func baseTransport(t Timeouts) *http.Transport {
 		Proxy:                  nil,
 		DialContext:            dialer.DialContext,
 		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
-		ForceAttemptHTTP2:      true,
 		DisableCompression:     true,
 		MaxIdleConns:           512,
 		MaxIdleConnsPerHost:    256,

@@ -39,8 +39,10 @@ func TestNewTransport(t *testing.T) {
 		t.Error("upstream CA not used")
 	case len(tr.TLSClientConfig.Certificates) != 1:
 		t.Error("no client certificate")
-	case !tr.DisableCompression || !tr.ForceAttemptHTTP2:
-		t.Error("compression or HTTP/2 settings")
+	case !tr.DisableCompression:
+		t.Error("transparent decompression is on")
+	case tr.ForceAttemptHTTP2:
+		t.Error("HTTP/2 is attempted: calls would share one connection")
 	}
 }
 
