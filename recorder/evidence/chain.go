@@ -1,10 +1,8 @@
 package evidence
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 )
 
@@ -13,17 +11,15 @@ const GenesisHash = "00000000000000000000000000000000000000000000000000000000000
 
 const hashDomain = "evidence-proxy/record/v1\n"
 
-// Canonical returns the canonical encoding of r: its JSON with Hash empty.
+// Canonical returns the canonical encoding of r: its encoding/json encoding
+// (HTML escaping off, no trailing newline) with Hash empty. It is built by
+// AppendCanonical, which produces the same bytes without reflection.
 func (r *Record) Canonical() ([]byte, error) {
-	c := *r
-	c.Hash = ""
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&c); err != nil {
-		return nil, fmt.Errorf("encode record %d: %w", r.Seq, err)
+	canon, err := r.AppendCanonical(make([]byte, 0, r.canonicalSizeHint()))
+	if err != nil {
+		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return canon, nil
 }
 
 // ComputeHash returns the chain hash of r over its PrevHash.
