@@ -2,7 +2,6 @@ package recorder
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -57,18 +56,15 @@ type job struct {
 	key  [8]byte
 }
 
-// encodeTemplate sets j.canon, j.seqAt and j.prevAt from j.rec.
-func encodeTemplate(j *job) error {
+// encodeTemplate sets j.canon (written to dst's memory), j.seqAt and
+// j.prevAt from j.rec.
+func encodeTemplate(j *job, dst []byte) error {
 	c := *j.rec
 	c.Seq, c.PrevHash, c.Hash = 0, "", ""
-	var buf bytes.Buffer
-	buf.Grow(templateSizeHint(&c))
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&c); err != nil {
-		return fmt.Errorf("encode record: %w", err)
+	canon, err := c.AppendCanonical(dst)
+	if err != nil {
+		return err
 	}
-	canon := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	seqAt := bytes.Index(canon, seqTemplate)
 	prevAt := bytes.LastIndex(canon, prevTemplate)
 	if seqAt < 0 || prevAt < 0 || seqAt > 16 {

@@ -26,7 +26,7 @@ func TestChainHashMatchesSeal(t *testing.T) {
 			t.Fatal(err)
 		}
 		j := &job{rec: rec}
-		if err := encodeTemplate(j); err != nil {
+		if err := encodeTemplate(j, nil); err != nil {
 			t.Fatalf("record %d: %v", i, err)
 		}
 		for _, seq := range []uint64{1, 9, 10, 123456789012} {

@@ -87,6 +87,13 @@ type Options struct {
 	// transactions block a commit only when the file outgrows it. Default
 	// 1 GiB (address space only).
 	InitialMmapSize int
+	// CommitInterval, with async durability, is how long the writer
+	// lets records gather after the first one arrives, so that many share
+	// one transaction and one fsync. It bounds what a crash can lose on
+	// top of the queue. Default 2ms; sync durability never waits (each
+	// commit takes whatever queued while the previous one was syncing).
+	// Negative: never wait.
+	CommitInterval time.Duration
 	// RetryInterval is the first wait before retrying a failed commit; it
 	// doubles up to 5s. Default 100ms.
 	RetryInterval time.Duration
@@ -122,6 +129,7 @@ const (
 	defaultLockTimeout     = 2 * time.Second
 	defaultInitialMmapSize = 1 << 30
 	defaultRetryInterval   = 100 * time.Millisecond
+	defaultCommitInterval  = 2 * time.Millisecond
 	maxRetryInterval       = 5 * time.Second
 	// maxBatch is the most records committed in one transaction.
 	maxBatch = 256
@@ -147,6 +155,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RetryInterval <= 0 {
 		o.RetryInterval = defaultRetryInterval
+	}
+	if o.CommitInterval == 0 {
+		o.CommitInterval = defaultCommitInterval
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -115,11 +115,25 @@ func (s *Store) prepare(rec *evidence.Record) (*job, error) {
 	if err := normalize(rec, s.opts.Now); err != nil {
 		return nil, err
 	}
+	return s.encode(rec)
+}
+
+// encode builds the job of a normalized record: its canonical template
+// and its envelope, both in recycled buffers (returned by the writer once
+// committed).
+func (s *Store) encode(rec *evidence.Record) (*job, error) {
 	j := &job{rec: rec}
-	if err := encodeTemplate(j); err != nil {
+	if err := encodeTemplate(j, s.bufs.get(templateSizeHint(rec))); err != nil {
 		return nil, err
 	}
-	j.value = newEnvelope(s.enc, j.canon, rec.Time)
+	j.value = newEnvelope(s.enc, j.canon, rec.Time, s.bufs.get(envHeaderAt+len(j.canon)+64))
 	j.size = int64(len(j.canon) + len(j.value))
 	return j, nil
+}
+
+// recycle returns a committed job's buffers.
+func (s *Store) recycle(j *job) {
+	s.bufs.put(j.canon)
+	s.bufs.put(j.value)
+	j.canon, j.value = nil, nil
 }

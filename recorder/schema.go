@@ -154,9 +154,9 @@ func fillEnvelope(value []byte, hash, prev string) {
 }
 
 // newEnvelope returns an envelope holding the compressed template, with
-// room for the header.
-func newEnvelope(enc *zstd.Encoder, canon []byte, t time.Time) []byte {
-	value := make([]byte, envHeaderAt, envHeaderAt+len(canon)/2+64)
+// room for the header, written to dst's memory.
+func newEnvelope(enc *zstd.Encoder, canon []byte, t time.Time, dst []byte) []byte {
+	value := dst[:envHeaderAt]
 	value[0] = envelopeVersion
 	binary.BigEndian.PutUint64(value[envTimeAt:envHashAt], uint64(unixNanos(t)))
 	return enc.EncodeAll(canon, value)

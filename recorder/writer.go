@@ -58,6 +58,9 @@ func (w *writer) run() {
 			continue
 		}
 		first, open := w.wait()
+		if first != nil {
+			w.gather()
+		}
 		batch := w.drain(first)
 		if len(batch) > 0 {
 			w.commit(batch)
@@ -82,6 +85,15 @@ func (w *writer) wait() (first *job, open bool) {
 	case <-w.s.kick:
 		return nil, true
 	}
+}
+
+// gather lets async records accumulate for Options.CommitInterval before
+// a commit (see there). Close is delayed by at most one interval.
+func (w *writer) gather() {
+	if w.s.opts.Durability != Async || w.s.opts.CommitInterval <= 0 {
+		return
+	}
+	time.Sleep(w.s.opts.CommitInterval)
 }
 
 // drain returns first and whatever else is queued, plus a gap record for
@@ -132,12 +144,7 @@ func (w *writer) gapJob(lost uint64) (*job, error) {
 	if err := normalize(rec, w.s.opts.Now); err != nil {
 		return nil, err
 	}
-	j := &job{rec: rec}
-	if err := encodeTemplate(j); err != nil {
-		return nil, err
-	}
-	j.value = newEnvelope(w.s.enc, j.canon, rec.Time)
-	return j, nil
+	return w.s.encode(rec)
 }
 
 // commit writes batch in one transaction and reports the outcome.
@@ -219,7 +226,7 @@ func (w *writer) succeed(batch []*job, elapsed time.Duration) {
 			j.done <- nil
 			j.done = nil
 		}
-		j.canon, j.value = nil, nil
+		s.recycle(j)
 	}
 	if s.opts.OnCommit != nil {
 		recs := make([]*evidence.Record, len(batch))
