@@ -20,9 +20,12 @@ type callView struct {
 	end    time.Time
 	method string
 	host   string
-	// path is the URL path below /v2; query the raw query string.
-	path  string
-	query string
+	// path is the URL path below /v2; query the raw query string, split
+	// into pairs once querySplit is set.
+	path       string
+	query      string
+	querySplit bool
+	pairs      []queryPair
 	// ep is the catalogue index of the call, or -1; params are its path
 	// parameter values in template order.
 	ep     int
@@ -32,10 +35,13 @@ type callView struct {
 	hasResp   bool
 	synthetic bool
 	errKind   string
-	reqBody   string
-	respBody  string
-	reqTrunc  bool
-	respTrunc bool
+	// req and resp are the bodies; cache holds what body references found
+	// in them (body.go).
+	req, resp bodyView
+	cache     refCache
+	// pg is the list page the response shows, read once pageRead is set.
+	pageRead bool
+	pg       listPage
 
 	hashed bool
 	hash   uint64
@@ -47,7 +53,7 @@ type callView struct {
 
 // reset fills v from rec, reusing v's buffers.
 func (v *callView) reset(rt *routes, rec *evidence.Record) {
-	*v = callView{events: v.events[:0], changes: v.changes[:0]}
+	*v = callView{events: v.events[:0], changes: v.changes[:0], pairs: v.pairs[:0], req: v.req, resp: v.resp, cache: v.cache.recycle()}
 	v.rec = rec
 	v.seq = rec.Seq
 	v.start = rec.Time
@@ -61,13 +67,15 @@ func (v *callView) reset(rt *routes, rec *evidence.Record) {
 		v.path = apiPath(v.path)
 	}
 	v.ep = rt.lookup(v.method, v.path, &v.params)
-	v.reqBody, v.reqTrunc = bodyText(rec.Request.Body)
+	v.req.reset(bodyText(rec.Request.Body))
+	resp, respTrunc := "", false
 	if r := rec.Response; r != nil {
 		v.hasResp = true
 		v.status = r.Status
 		v.synthetic = r.Synthetic
-		v.respBody, v.respTrunc = bodyText(r.Body)
+		resp, respTrunc = bodyText(r.Body)
 	}
+	v.resp.reset(resp, respTrunc)
 	if rec.Error != nil {
 		v.errKind = string(rec.Error.Kind)
 	}
@@ -88,9 +96,12 @@ func splitURL(u string) (host, path, query string) {
 	rest := u
 	if i := strings.Index(u, "://"); i >= 0 {
 		rest = u[i+3:]
-		end := strings.IndexAny(rest, "/?")
-		if end < 0 {
-			end = len(rest)
+		end := len(rest)
+		for j := 0; j < len(rest); j++ {
+			if rest[j] == '/' || rest[j] == '?' {
+				end = j
+				break
+			}
 		}
 		host, rest = stripPort(rest[:end]), rest[end:]
 	}
@@ -115,18 +126,43 @@ func canonicalHost(h string) string {
 func stripPort(h string) string {
 	i := strings.LastIndexByte(h, ':')
 	if i < 0 || strings.IndexByte(h[i:], ']') >= 0 {
-		return strings.Trim(h, "[]")
+		return trimBrackets(h)
 	}
-	return strings.Trim(h[:i], "[]")
+	return trimBrackets(h[:i])
+}
+
+// trimBrackets is strings.Trim(h, "[]") without building the cutset.
+func trimBrackets(h string) string {
+	for h != "" && (h[0] == '[' || h[0] == ']') {
+		h = h[1:]
+	}
+	for h != "" && (h[len(h)-1] == '[' || h[len(h)-1] == ']') {
+		h = h[:len(h)-1]
+	}
+	return h
+}
+
+// queryPair is one name=value of the raw query, neither decoded.
+type queryPair struct{ name, val string }
+
+// queryPairs returns the query's pairs in order, split once per call.
+func (v *callView) queryPairs() []queryPair {
+	if !v.querySplit {
+		v.querySplit = true
+		for q := v.query; q != ""; {
+			var pair string
+			pair, q, _ = strings.Cut(q, "&")
+			k, val, _ := strings.Cut(pair, "=")
+			v.pairs = append(v.pairs, queryPair{k, val})
+		}
+	}
+	return v.pairs
 }
 
 // queryParam returns the first value of a query parameter.
 func (v *callView) queryParam(name string) (string, bool) {
-	q := v.query
-	for q != "" {
-		var pair string
-		pair, q, _ = strings.Cut(q, "&")
-		k, val, _ := strings.Cut(pair, "=")
+	for _, p := range v.queryPairs() {
+		k, val := p.name, p.val
 		if k != name {
 			continue
 		}

@@ -53,6 +53,7 @@ func NewEngine(m *Matrix) *Engine {
 		e.evals = append(e.evals, r.rule.newEval())
 	}
 	e.forbid = make([]forbidState, len(m.reqs))
+	e.cv.cache = newRefCache(m.refSlots)
 	e.dispatch()
 	return e
 }

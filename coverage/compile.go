@@ -18,6 +18,26 @@ type compiler struct {
 	aliases  []aliasDef
 	reqs     []requirement
 	reqIndex map[string]int
+	// slots numbers the body references by their text, from 1: the
+	// per-record cache keeps one list of values per slot.
+	slots map[string]int
+}
+
+// parseRef parses a reference; a body reference with a path gets its
+// slot, shared with every other reference to the same place.
+func (c *compiler) parseRef(s string, params []string) (callRef, error) {
+	r, err := parseCallRef(s, params)
+	if err != nil || (r.root != refReqBody && r.root != refRespBody) || len(r.path) == 0 {
+		return r, err
+	}
+	if c.slots == nil {
+		c.slots = map[string]int{}
+	}
+	if r.slot = c.slots[r.src]; r.slot == 0 {
+		r.slot = len(c.slots) + 1
+		c.slots[r.src] = r.slot
+	}
+	return r, nil
 }
 
 // entityIndex returns the index of a named entity, or -1.
@@ -55,7 +75,7 @@ func (c *compiler) callPredicate(s string, params []string) (predicate, error) {
 	if p.op.transition() {
 		return p, fmt.Errorf("%q: %s compares entity state before and after a call; use it in an observe step", s, opName)
 	}
-	if p.call, err = parseCallRef(ref, params); err != nil {
+	if p.call, err = c.parseRef(ref, params); err != nil {
 		return p, err
 	}
 	return p, parseOperand(&p, operand)
@@ -218,7 +238,7 @@ func (c *compiler) compileState(n *yaml.Node) error {
 			fs := fieldSource{field: c.entities[e].field(set.Content[i].Value)}
 			if lit, ok := stateLiteral(set.Content[i+1]); ok {
 				fs.lit = &lit
-			} else if fs.ref, err = parseCallRef(s, m.params(c.rt)); err != nil {
+			} else if fs.ref, err = c.parseRef(s, m.params(c.rt)); err != nil {
 				return nodeErr(set.Content[i+1], "state: set: %v (or a number or boolean)", err)
 			}
 			src.set = append(src.set, fs)
@@ -307,7 +327,7 @@ func (c *compiler) aliasRef(f map[string]*yaml.Node, item *yaml.Node, key string
 	if err != nil {
 		return callRef{}, err
 	}
-	r, err := parseCallRef(s, params)
+	r, err := c.parseRef(s, params)
 	if err != nil {
 		return r, nodeErr(n, "aliases: %s: %v", key, err)
 	}

@@ -3,8 +3,6 @@ package coverage
 import (
 	"strconv"
 	"time"
-
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // inventory counts calls per endpoint and status, and over time.
@@ -37,7 +35,7 @@ func (inv *inventory) add(v *callView) {
 	inv.calls[i]++
 	inv.statuses[i][v.status]++
 	inv.total[v.status]++
-	inv.timeline.add(v.start, evidence.StatusClass(v.status))
+	inv.timeline.add(v.start, statusClassIndex(v.status))
 }
 
 func statusKey(status int) string {
@@ -80,16 +78,16 @@ type timeline struct {
 	buckets [][6]int
 }
 
-func classIndex(class string) int {
-	for i, c := range classNames() {
-		if c == class {
-			return i
-		}
+// statusClassIndex is the index in classNames of the class of a status,
+// evidence.StatusClass(status), without building its name.
+func statusClassIndex(status int) int {
+	if status < 100 || status > 599 {
+		return 5
 	}
-	return 5
+	return status/100 - 1
 }
 
-func (t *timeline) add(at time.Time, class string) {
+func (t *timeline) add(at time.Time, class int) {
 	if !t.set {
 		t.set, t.base, t.width = true, at.Truncate(time.Second), time.Second
 	}
@@ -101,7 +99,7 @@ func (t *timeline) add(at time.Time, class string) {
 	for len(t.buckets) <= idx {
 		t.buckets = append(t.buckets, [6]int{})
 	}
-	t.buckets[idx][classIndex(class)]++
+	t.buckets[idx][class]++
 }
 
 func (t *timeline) index(at time.Time) int {

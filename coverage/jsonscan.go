@@ -11,7 +11,8 @@ import (
 // a lookup walks the text, skipping what it does not need, and returns the
 // raw text of the values it finds. Bodies are read many times by many rules
 // and are mostly small, so scanning beats building a tree; it also allocates
-// nothing. Malformed JSON simply yields no value.
+// nothing. Malformed JSON simply yields no value. The rules of one record
+// share their scans of its bodies (body.go).
 
 // eachSeg is the path segment that stands for every element of an array.
 const eachSeg = "[]"
@@ -44,46 +45,72 @@ func eachAt(v string, path []string, fn func(raw string) bool) bool {
 	return eachAt(m, path[1:], fn)
 }
 
-// member returns the raw value of key in the object v.
+// member returns the raw value of key in the object v: the first member
+// with that key before any malformed one.
 func member(v, key string) (string, bool) {
 	if len(v) == 0 || v[0] != '{' {
 		return "", false
 	}
-	i := skipWS(v, 1)
-	for i < len(v) && v[i] != '}' {
-		kend := skipString(v, i)
-		if kend < 0 {
+	for i := skipWS(v, 1); ; {
+		k, esc, vstart, ok := memberStart(v, i)
+		if !ok {
 			return "", false
 		}
-		k := v[i:kend]
-		i = skipWS(v, kend)
-		if i >= len(v) || v[i] != ':' {
-			return "", false
-		}
-		vstart := skipWS(v, i+1)
 		vend := skipValue(v, vstart)
 		if vend < 0 {
 			return "", false
 		}
-		if keyEquals(k, key) {
+		if keyEquals(k, esc, key) {
 			return v[vstart:vend], true
 		}
-		i = skipWS(v, vend)
-		if i < len(v) && v[i] == ',' {
-			i = skipWS(v, i+1)
-		}
+		i = memberNext(v, vend)
 	}
-	return "", false
 }
 
-// keyEquals compares the quoted JSON string k with key.
-func keyEquals(k, key string) bool {
-	inner := k[1 : len(k)-1]
-	if strings.IndexByte(inner, '\\') < 0 {
-		return inner == key
+// memberStart reads the quoted key of the member at i of the object v (i
+// just past the '{' or the comma before it), whether the key holds an
+// escape, and where the member's value starts; ok is false at the end of
+// the object and at a malformed key.
+func memberStart(v string, i int) (k string, esc bool, vstart int, ok bool) {
+	if i >= len(v) || v[i] == '}' {
+		return "", false, 0, false
+	}
+	kend, esc := scanString(v, i)
+	if kend < 0 {
+		return "", false, 0, false
+	}
+	colon := skipWS(v, kend)
+	if colon >= len(v) || v[colon] != ':' {
+		return "", false, 0, false
+	}
+	return v[i:kend], esc, skipWS(v, colon+1), true
+}
+
+// memberNext returns where the member after a value ending at vend starts.
+func memberNext(v string, vend int) int {
+	next := skipWS(v, vend)
+	if next < len(v) && v[next] == ',' {
+		next = skipWS(v, next+1)
+	}
+	return next
+}
+
+// keyEquals compares the quoted JSON string k, which holds an escape when
+// esc is set, with key.
+func keyEquals(k string, esc bool, key string) bool {
+	if !esc {
+		return k[1:len(k)-1] == key
 	}
 	s, ok := jsonString(k)
 	return ok && s == key
+}
+
+// keyName decodes the quoted JSON string k as keyEquals compares it.
+func keyName(k string, esc bool) (string, bool) {
+	if !esc {
+		return k[1 : len(k)-1], true
+	}
+	return jsonString(k)
 }
 
 // eachElement calls fn for each element of the array v until fn returns true.
@@ -161,7 +188,7 @@ func skipValue(s string, i int) int {
 		return skipNested(s, i)
 	case c == '-' || (c >= '0' && c <= '9'):
 		j := i + 1
-		for j < len(s) && strings.IndexByte("0123456789+-.eE", s[j]) >= 0 {
+		for j < len(s) && numberByte(s[j]) {
 			j++
 		}
 		return j
@@ -173,20 +200,35 @@ func skipValue(s string, i int) int {
 	return -1
 }
 
+// numberByte reports whether c may appear in a JSON number after its
+// first byte.
+func numberByte(c byte) bool {
+	return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.' || c == 'e' || c == 'E'
+}
+
 // skipString returns the index just past the string starting at i, or -1.
 func skipString(s string, i int) int {
+	end, _ := scanString(s, i)
+	return end
+}
+
+// scanString returns the index just past the string starting at i, or -1,
+// and whether the string holds an escape (a backslash).
+func scanString(s string, i int) (int, bool) {
 	if i >= len(s) || s[i] != '"' {
-		return -1
+		return -1, false
 	}
+	esc := false
 	for j := i + 1; j < len(s); j++ {
 		switch s[j] {
 		case '\\':
 			j++
+			esc = true
 		case '"':
-			return j + 1
+			return j + 1, esc
 		}
 	}
-	return -1
+	return -1, false
 }
 
 // skipNested returns the index just past the object or array at i, or -1.
@@ -232,6 +274,29 @@ func jsonNumber(v string) (float64, bool) {
 	if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(v, 64)
-	return f, err == nil
+	return parseNumber(v)
+}
+
+// parseNumber is strconv.ParseFloat(s, 64) without its cost for the
+// common case, a plain integer of up to 15 digits (exact in a float64).
+func parseNumber(s string) (float64, bool) {
+	digits := strings.TrimPrefix(s, "-")
+	if len(digits) == 0 || len(digits) > 15 {
+		f, err := strconv.ParseFloat(s, 64)
+		return f, err == nil
+	}
+	var n int64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			f, err := strconv.ParseFloat(s, 64)
+			return f, err == nil
+		}
+		n = n*10 + int64(c-'0')
+	}
+	f := float64(n)
+	if len(digits) < len(s) {
+		f = -f
+	}
+	return f, true
 }

@@ -456,7 +456,7 @@ func (c *compiler) matcherKey(m *callMatcher, f map[string]*yaml.Node, n *yaml.N
 		}
 		return nil
 	}
-	ref, err := parseCallRef(src, params)
+	ref, err := c.parseRef(src, params)
 	if err != nil {
 		return nodeErr(f["key"], "%s: key: %v", o.what, err)
 	}

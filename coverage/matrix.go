@@ -37,6 +37,12 @@ type Matrix struct {
 	state              []stateSource
 	aliases            []aliasDef
 	reqs               []requirement
+	// refSlots is the number of body references the engine caches per
+	// record (body.go).
+	refSlots int
+	// stateAt and aliasesAt index state sources and aliases by endpoint
+	// (dispatch.go).
+	stateAt, aliasesAt *epIndex[int]
 	canonical          []byte
 	sha                string
 }
@@ -298,6 +304,8 @@ func compileDoc(root *yaml.Node) (*Matrix, error) {
 		return nil, err
 	}
 	m.entities, m.state, m.aliases, m.reqs = c.entities, c.state, c.aliases, c.reqs
+	m.refSlots = len(c.slots)
+	m.indexWorld()
 	plainNode(root)
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)

@@ -103,8 +103,8 @@ func newCallCounters() callCounters {
 }
 
 func (c *callCounters) inc(v *callView) {
-	class := evidence.StatusClass(v.status)
-	ci := classIndex(class)
+	ci := statusClassIndex(v.status)
+	class := classNames()[ci]
 	if v.ep >= 0 {
 		ctr := &c.known[v.ep][ci]
 		if *ctr == nil {

@@ -35,6 +35,7 @@ type callRef struct {
 	name string   // parameter or header name
 	path []string // JSON path below a body
 	src  string
+	slot int // a body reference's slot in the per-record cache (body.go), or 0
 }
 
 // fixedRef returns the root of the references that read no body, header
@@ -126,22 +127,23 @@ func parseJSONPath(s string) ([]string, error) {
 func (r *callRef) each(rt *routes, v *callView, fn func(value) bool) (stopped, unknown bool) {
 	switch r.root {
 	case refReqBody, refRespBody:
-		doc, trunc := v.reqBody, v.reqTrunc
+		b := &v.req
 		if r.root == refRespBody {
-			doc, trunc = v.respBody, v.respTrunc
+			b = &v.resp
 		}
 		if len(r.path) == 0 {
-			if doc == "" {
-				return false, trunc
+			if b.doc == "" {
+				return false, b.trunc
 			}
-			return fn(textValue(doc)), false
+			return fn(textValue(b.doc)), false
 		}
-		found := false
-		stopped = jsonEach(doc, r.path, func(raw string) bool {
-			found = true
-			return fn(rawValue(raw))
-		})
-		return stopped, trunc && !found
+		raws := v.bodyRaws(r, b)
+		for _, raw := range raws {
+			if fn(rawValue(raw)) {
+				return true, false
+			}
+		}
+		return false, b.trunc && len(raws) == 0
 	case refQuery:
 		if s, ok := v.queryParam(r.name); ok {
 			return fn(textValue(s)), false

@@ -80,11 +80,8 @@ var pagingParams = [...]string{"limit", "offset", "sort", "orderBy"}
 // window parameter nor a paging one: the filter that makes the call fetch
 // less than the window's dataset.
 func (s *pagedSpec) narrowedBy(v *callView) (string, bool) {
-	q := v.query
-	for q != "" {
-		var pair string
-		pair, q, _ = strings.Cut(q, "&")
-		name, _, _ := strings.Cut(pair, "=")
+	for _, p := range v.queryPairs() {
+		name := p.name
 		if name == "" || slices.Contains(s.window, name) || slices.Contains(pagingParams[:], name) {
 			continue
 		}
@@ -123,6 +120,8 @@ type pagedEval struct {
 	narrowed    int
 	narrowedBy  string
 	narrowedSeq uint64
+	// keyBuf is reused to build window keys.
+	keyBuf []byte
 }
 
 func (e *pagedEval) observe(w *world, v *callView) {
@@ -165,20 +164,32 @@ func (e *pagedEval) narrowedText() string {
 	return fmt.Sprintf("; %s narrowed by a filter outside the window (%s in #%d) not counted", plural(e.narrowed, "list call", "list calls"), e.narrowedBy, e.narrowedSeq)
 }
 
+// listPage is what a list response shows of its page.
+type listPage struct {
+	offset, n, total int
+	ok               bool
+}
+
 // page reads offset, item count and total from a list response; without a
-// total the list is one page. A truncated body is not read.
+// total the list is one page. A truncated body is not read. Every paged
+// rule reads the same page, so it is read once per call.
 func page(v *callView) (offset, n, total int, ok bool) {
-	if v.respTrunc {
-		return 0, 0, 0, false
+	if !v.pageRead {
+		v.pg, v.pageRead = readPage(v), true
 	}
-	var items string
-	if !jsonEach(v.respBody, []string{"items"}, func(raw string) bool { items = raw; return true }) {
-		return 0, 0, 0, false
+	return v.pg.offset, v.pg.n, v.pg.total, v.pg.ok
+}
+
+func readPage(v *callView) listPage {
+	if v.resp.trunc {
+		return listPage{}
 	}
-	if n, ok = jsonLen(items); !ok || items[0] != '[' {
-		return 0, 0, 0, false
+	i, found := v.resp.find("items")
+	if !found || v.resp.top[i].val[0] != '[' {
+		return listPage{}
 	}
-	offset = intAt(v.respBody, "offset", -1)
+	n := len(v.resp.elements(i))
+	offset := intAt(&v.resp, "offset", -1)
 	if offset < 0 {
 		if s, found := v.queryParam("offset"); found {
 			offset = int(atof(s))
@@ -186,22 +197,21 @@ func page(v *callView) (offset, n, total int, ok bool) {
 			offset = 0
 		}
 	}
-	total = intAt(v.respBody, "total", -1)
+	total := intAt(&v.resp, "total", -1)
 	if total < 0 {
 		total = offset + n
 	}
-	return offset, n, total, true
+	return listPage{offset: offset, n: n, total: total, ok: true}
 }
 
-func intAt(doc, key string, def int) int {
-	out := def
-	jsonEach(doc, []string{key}, func(raw string) bool {
+// intAt reads a top-level member holding a non-negative number.
+func intAt(b *bodyView, key string, def int) int {
+	if raw, ok := b.member(key); ok {
 		if f, ok := jsonNumber(raw); ok && f >= 0 {
-			out = int(f)
+			return int(f)
 		}
-		return true
-	})
-	return out
+	}
+	return def
 }
 
 func atof(s string) float64 {
@@ -209,18 +219,23 @@ func atof(s string) float64 {
 	return f
 }
 
-// window returns the window a list call belongs to, creating it.
+// window returns the window a list call belongs to, creating it. Its key
+// is the window parameters the call has, name=value joined by &.
 func (e *pagedEval) window(v *callView) *pagedWindow {
-	var b strings.Builder
+	b := e.keyBuf[:0]
 	for _, p := range e.spec.window {
 		if s, ok := v.queryParam(p); ok {
-			b.WriteString(p + "=" + s + "&")
+			if len(b) > 0 {
+				b = append(b, '&')
+			}
+			b = append(append(append(b, p...), '='), s...)
 		}
 	}
-	key := strings.TrimSuffix(b.String(), "&")
-	if win := e.windows[key]; win != nil {
+	e.keyBuf = b
+	if win := e.windows[string(b)]; win != nil {
 		return win
 	}
+	key := string(b)
 	if len(e.order) >= maxWindows {
 		e.evict()
 	}
@@ -243,7 +258,7 @@ func (e *pagedEval) evict() {
 func (e *pagedEval) page(lp *listProgress, seq uint64, offset, n, total int) {
 	switch {
 	case offset == 0:
-		*lp = listProgress{started: true, next: n, done: lp.done, proof: lp.proof}
+		*lp = listProgress{started: true, next: n, done: lp.done, proof: lp.proof, pages: lp.pages[:0]}
 	case lp.started && offset == lp.next:
 		lp.next += n
 	case offset > lp.next || !lp.started:

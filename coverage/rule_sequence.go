@@ -24,6 +24,10 @@ type sequenceSpec struct {
 	steps   []seqStep
 	vars    []string
 	without []*callMatcher
+	// callsAt and withoutAt index the call steps and without calls by
+	// endpoint (dispatch.go).
+	callsAt   *epIndex[stepCall]
+	withoutAt *epIndex[int]
 }
 
 // seqStep is a call (one of several, with any), or a state the entity is
@@ -99,6 +103,7 @@ func (c *compiler) compileSequence(n *yaml.Node, what string) (ruleSpec, error) 
 	if s.without, err = c.compileWithout(f["without"], what+": without", s.by); err != nil {
 		return nil, err
 	}
+	s.indexSequence()
 	return s, nil
 }
 
@@ -221,7 +226,7 @@ func (c *compiler) compileCaptures(n *yaml.Node, what string, s *sequenceSpec, p
 				return nil, nodeErr(n.Content[i+1], "%s: %s: the factor %q is not a positive number", what, name, strings.TrimSpace(factor))
 			}
 		}
-		if cp.ref, err = parseCallRef(strings.TrimSpace(ref), params); err != nil {
+		if cp.ref, err = c.parseRef(strings.TrimSpace(ref), params); err != nil {
 			return nil, nodeErr(n.Content[i+1], "%s: %s: %v", what, name, err)
 		}
 		s.vars = append(s.vars, name)
@@ -255,11 +260,15 @@ type sequenceEval struct {
 
 func (e *sequenceEval) observe(w *world, v *callView) {
 	e.interrupt(w, v)
-	for k := len(e.spec.steps) - 1; k >= 0; k-- {
-		for _, m := range e.spec.steps[k].calls {
-			if m.match(w, v) && e.callStep(w, v, k, m) {
-				break
-			}
+	took := -1 // the step a call of which took v: its other calls are not tried
+	for _, c := range e.spec.callsAt.at(v.ep) {
+		// A later step needs an entity that did the one before: with none
+		// in progress, there is nothing to read the call for.
+		if c.step == took || (c.step > 0 && len(e.keys) == 0) {
+			continue
+		}
+		if m := e.spec.steps[c.step].calls[c.call]; m.match(w, v) && e.callStep(w, v, c.step, m) {
+			took = c.step
 		}
 	}
 	for _, ev := range v.events {
@@ -296,7 +305,8 @@ const sweepEvery = 4096
 // step seen after it could be its doing. A call that is also the first
 // step starts afresh after this.
 func (e *sequenceEval) interrupt(w *world, v *callView) {
-	for _, m := range e.spec.without {
+	for _, i := range e.spec.withoutAt.at(v.ep) {
+		m := e.spec.without[i]
 		if !m.match(w, v) {
 			continue
 		}

@@ -111,7 +111,7 @@ func (w *world) resolve(k *keyRef, v *callView) (string, bool) {
 // state known before it. The state itself changes only in apply, after the
 // rules have seen the call.
 func (w *world) collect(v *callView) {
-	for i := range w.m.state {
+	for _, i := range w.m.stateAt.at(v.ep) {
 		src := &w.m.state[i]
 		if !src.match.match(w, v) {
 			continue
@@ -176,7 +176,7 @@ func (w *world) apply(v *callView) {
 			st.set |= 1 << c.field
 		}
 	}
-	for i := range w.m.aliases {
+	for _, i := range w.m.aliasesAt.at(v.ep) {
 		a := &w.m.aliases[i]
 		if !a.match.match(w, v) {
 			continue

@@ -89,8 +89,7 @@ func (v value) number() (float64, bool) {
 	case kindNum:
 		return v.num, true
 	case kindStr:
-		f, err := strconv.ParseFloat(strings.TrimSpace(v.str), 64)
-		return f, err == nil
+		return parseNumber(strings.TrimSpace(v.str))
 	}
 	return 0, false
 }
