@@ -13,7 +13,7 @@
 // hash chain, writes, and commits with fsync. In Sync mode there is no
 // timer: one lone call waits for one commit, and concurrent calls share the
 // commit after the one in progress. In Async mode nobody waits, so the
-// writer lets records gather for Options.CommitInterval (2ms) first and a
+// writer lets records gather for Options.CommitInterval (5ms) first and a
 // transaction carries tens of records instead of a few. The canonical
 // template and the envelope of each record are recycled buffers, returned
 // after the commit.

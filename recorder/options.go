@@ -90,7 +90,7 @@ type Options struct {
 	// CommitInterval, with async durability, is how long the writer
 	// lets records gather after the first one arrives, so that many share
 	// one transaction and one fsync. It bounds what a crash can lose on
-	// top of the queue. Default 2ms; sync durability never waits (each
+	// top of the queue. Default 5ms; sync durability never waits (each
 	// commit takes whatever queued while the previous one was syncing).
 	// Negative: never wait.
 	CommitInterval time.Duration
@@ -129,7 +129,7 @@ const (
 	defaultLockTimeout     = 2 * time.Second
 	defaultInitialMmapSize = 1 << 30
 	defaultRetryInterval   = 100 * time.Millisecond
-	defaultCommitInterval  = 2 * time.Millisecond
+	defaultCommitInterval  = 5 * time.Millisecond
 	maxRetryInterval       = 5 * time.Second
 	// maxBatch is the most records committed in one transaction.
 	maxBatch = 256

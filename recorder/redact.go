@@ -11,6 +11,7 @@ import (
 	"net/textproto"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
@@ -312,7 +313,7 @@ func (r *Redactor) redactBody(b *evidence.Body, contentType string, otp bool) in
 	if b.Text == "" && b.Base64 == "" {
 		return 0
 	}
-	p := b.Bytes()
+	p := bodyView(b)
 	var out []byte
 	var n int
 	switch {
@@ -367,4 +368,15 @@ func isOTPPath(u string) bool {
 		}
 	}
 	return false
+}
+
+// bodyView returns the bytes of b for the scanners. A text body is viewed
+// in place rather than copied: the scanners only read their input (every
+// rewrite goes to a new buffer, see rewriter), so the string's memory is
+// never written. Keep it that way.
+func bodyView(b *evidence.Body) []byte {
+	if b.Base64 != "" {
+		return b.Bytes()
+	}
+	return unsafe.Slice(unsafe.StringData(b.Text), len(b.Text))
 }
