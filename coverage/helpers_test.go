@@ -39,12 +39,6 @@ func (tr *trace) then(d time.Duration) *trace {
 	return tr
 }
 
-// every sets the usual gap between calls.
-func (tr *trace) every(d time.Duration) *trace {
-	tr.gap = d
-	return tr
-}
-
 // callOpt changes a record before it is added.
 type callOpt func(*evidence.Record)
 

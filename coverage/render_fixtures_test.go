@@ -229,12 +229,3 @@ func hostileReport() *Report {
 	r.Timeline = []TimelineBucket{{Start: renderEpoch, WidthMS: 1000, Classes: map[string]int{"2xx": 2, renderHostileText: 1}}}
 	return renderSummarised(r)
 }
-
-// requirementIDs lists a report's requirement ids, for assertions.
-func renderIDs(r *Report) []string {
-	out := make([]string, len(r.Requirements))
-	for i, q := range r.Requirements {
-		out[i] = q.ID
-	}
-	return out
-}

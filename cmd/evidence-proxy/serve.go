@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -218,5 +217,3 @@ func (sc *sidecar) closeEarly() {
 		sc.feed.close()
 	}
 }
-
-func dataPath(cfg serveConfig, name string) string { return filepath.Join(cfg.DataDir, name) }
