@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // callView is one call record as the rules read it: the parts of the record

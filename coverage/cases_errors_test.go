@@ -3,7 +3,7 @@ package coverage
 import (
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 const ipRefusal = `{"status":"error","message":"No Authorised IPs configured"}`

@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // Engine classifies an ordered record stream against a matrix. Feed it

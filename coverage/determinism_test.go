@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 func reportJSON(t testing.TB, r *Report) []byte {

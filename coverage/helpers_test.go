@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // trace builds a record sequence the way the proxy would record it: one

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // story returns n records of a synthetic integration, the same for the same

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // The speed targets (issue 5): export of 1,000,000 records in at most 60 s

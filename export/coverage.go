@@ -3,7 +3,7 @@ package export
 import (
 	"fmt"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // Coverage file names, in the order they are written into a bundle.

@@ -3,7 +3,7 @@ package export
 import (
 	"fmt"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // derived builds the members derived from an ordered record stream: the

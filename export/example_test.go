@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/export"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // memStore is a record source held in memory.

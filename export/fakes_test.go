@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // fakeSource is a Source over records held in memory.

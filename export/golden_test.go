@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // The HAR member (traces.har) is HAR 1.2 (log.version "1.2") of the calls

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/google/go-cmp/cmp"
 )
 

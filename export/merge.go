@@ -12,7 +12,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // MergeOptions configure Merge. Signer and Coverage are required.

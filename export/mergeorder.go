@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // The records of a merged bundle are observed (for coverage and the HAR) in

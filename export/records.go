@@ -9,7 +9,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // maxRecordLine bounds one line of a records member, so a corrupt or

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // span is the run of sequence numbers an export takes: from lo (0: the

@@ -13,7 +13,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // VerifyOptions configure Verify.

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/klauspost/compress/zstd"
 )
 

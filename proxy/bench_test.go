@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // nopRecorder accepts every record at once.

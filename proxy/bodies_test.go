@@ -14,8 +14,8 @@ import (
 
 	"github.com/andybalholm/brotli"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 const testCap = 64 << 10

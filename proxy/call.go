@@ -10,8 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/pki"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // unhealthyRecordWait bounds the attempt to record a call refused because

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // Errors returned by New and the constructors of this package.

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/pki"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // TestUpstreamFailures makes the upstream fail each way and checks, in

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // Hosts of the Axys API.

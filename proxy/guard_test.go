@@ -10,8 +10,8 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 const productionMessage = "evidence-proxy is a staging evidence recorder: refusing to forward to production.api.axyscards.com"

@@ -24,9 +24,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/pki"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 const testAPIKey = "test-api-key-5f2c9a"

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 type timeoutErr struct{}

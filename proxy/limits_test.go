@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // TestMisbehavingClients checks that slow or abusive app connections get

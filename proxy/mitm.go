@@ -8,8 +8,8 @@ import (
 
 	"github.com/elazarl/goproxy"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/pki"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // tunnel is what a CONNECT leaves for the calls made inside it

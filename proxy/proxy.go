@@ -19,8 +19,8 @@ import (
 	"github.com/elazarl/goproxy"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/pki"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // Recorder takes one record per call.

@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // newReverse builds base-URL mode: net/http/httputil's ReverseProxy (RFC

@@ -5,7 +5,7 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 const headerAPIKey = "X-API-Key"

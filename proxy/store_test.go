@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // TestStoreUnhealthy checks that nothing is forwarded while the store is

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 const crashChildEnv = "EVIDENCE_RECORDER_CRASH_CHILD"

@@ -2,7 +2,7 @@
 // anything touches disk, numbers records without gaps, chains their hashes
 // and commits them durably to one bbolt file, and reads them back in order
 // for coverage and export. It knows nothing of HTTP handling or the
-// coverage matrix; the record type lives in recorder/evidence.
+// coverage matrix; the record type lives in package evidence.
 //
 // # Writing
 //

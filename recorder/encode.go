@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // Sealing is split in two so that the writer goroutine, which every

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // TestChainHashMatchesSeal holds the writer's spliced hash to the shared

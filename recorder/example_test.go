@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/recorder"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 func Example() {

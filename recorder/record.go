@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // Record redacts rec, gives it the next sequence number, seals it into the

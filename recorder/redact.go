@@ -13,7 +13,7 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // FingerprintHexLen is the number of hex digits of the keyed fingerprint

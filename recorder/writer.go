@@ -9,7 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // writer is the one goroutine that commits. It takes whatever is queued

@@ -2,7 +2,7 @@ package main
 
 import (
 	"github.com/evidence-proxy/evidence-proxy/coverage"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // liveFeed hands committed records to live coverage on its own goroutine,

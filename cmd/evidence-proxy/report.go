@@ -7,9 +7,9 @@ import (
 	"io"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/export"
 	"github.com/evidence-proxy/evidence-proxy/recorder"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // reportWriter returns the writer of a report format of "coverage

@@ -16,10 +16,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/admin"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
 	"github.com/evidence-proxy/evidence-proxy/recorder"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // Files under --data-dir.

@@ -10,10 +10,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/pki"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
 	"github.com/evidence-proxy/evidence-proxy/recorder"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // openStore opens the data directory's store with its per-install

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/axysemu"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // app plays the integrator's app against an in-process emulator on a

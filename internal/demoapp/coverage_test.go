@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // computeCoverage classifies captured records against the built-in matrix.

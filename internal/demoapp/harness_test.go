@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/axysemu"
-	"github.com/evidence-proxy/evidence-proxy/recorder/evidence"
 )
 
 // demoScale compresses the emulator's delays the way the demo does.
