@@ -10,6 +10,8 @@ package evidence
 // every field of Record by reflection so that a new field is not forgotten.
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -65,13 +67,21 @@ func (r *Record) AppendCanonical(dst []byte) ([]byte, error) {
 	if r.TLS != nil {
 		dst = appendTLS(dst, r.TLS)
 	}
+	if t := r.Trace; t != nil {
+		dst = append(dst, `,"trace":{"trace_id":`...)
+		dst = appendString(dst, t.TraceID)
+		dst = append(dst, `,"span_id":`...)
+		dst = appendString(dst, t.SpanID)
+		dst = append(dst, '}')
+	}
 	dst = appendRequest(dst, &r.Request)
-	return r.appendTail(dst), nil
+	return r.appendTail(dst, n0)
 }
 
 // appendTail appends the fields of r after Request, and the closing brace.
-// Hash is never written: the canonical form is defined with Hash empty.
-func (r *Record) appendTail(dst []byte) []byte {
+// Hash is never written: the canonical form is defined with Hash empty. On
+// error dst is cut back to n0.
+func (r *Record) appendTail(dst []byte, n0 int) ([]byte, error) {
 	if r.Response != nil {
 		dst = appendResponse(dst, r.Response)
 	}
@@ -82,12 +92,16 @@ func (r *Record) appendTail(dst []byte) []byte {
 		dst = appendString(dst, e.Message)
 		dst = append(dst, '}')
 	}
+	var err error
 	if g := r.Gap; g != nil {
-		dst = append(dst, `,"gap":{"lost":`...)
-		dst = strconv.AppendUint(dst, g.Lost, 10)
-		dst = append(dst, `,"reason":`...)
-		dst = appendString(dst, g.Reason)
-		dst = append(dst, '}')
+		if dst, err = appendGap(dst, g); err != nil {
+			return dst[:n0], fmt.Errorf("encode record %d: gap: %w", r.Seq, err)
+		}
+	}
+	if e := r.Event; e != nil {
+		if dst, err = appendEvent(dst, e); err != nil {
+			return dst[:n0], fmt.Errorf("encode record %d: event: %w", r.Seq, err)
+		}
 	}
 	if r.Redactions != 0 {
 		dst = append(dst, `,"redactions":`...)
@@ -95,7 +109,82 @@ func (r *Record) appendTail(dst []byte) []byte {
 	}
 	dst = append(dst, `,"prev_hash":`...)
 	dst = appendString(dst, r.PrevHash)
-	return append(dst, '}')
+	return append(dst, '}'), nil
+}
+
+// appendGap appends the "gap" member.
+func appendGap(dst []byte, g *Gap) ([]byte, error) {
+	dst = append(dst, `,"gap":{"lost":`...)
+	dst = strconv.AppendUint(dst, g.Lost, 10)
+	dst = append(dst, `,"reason":`...)
+	dst = appendString(dst, g.Reason)
+	dst = appendOptString(dst, `,"cause":`, g.Cause)
+	var err error
+	if dst, err = appendOptTime(dst, `,"from":`, g.From); err != nil {
+		return dst, err
+	}
+	if dst, err = appendOptTime(dst, `,"until":`, g.Until); err != nil {
+		return dst, err
+	}
+	if g.Refused != 0 {
+		dst = append(dst, `,"refused":`...)
+		dst = strconv.AppendUint(dst, g.Refused, 10)
+	}
+	dst = appendOptString(dst, `,"error":`, g.Error)
+	if g.AfterSeq != 0 {
+		dst = append(dst, `,"after_seq":`...)
+		dst = strconv.AppendUint(dst, g.AfterSeq, 10)
+	}
+	return append(dst, '}'), nil
+}
+
+// appendEvent appends the "event" member. Attributes and Resource must be
+// JSON; they are written compacted, as encoding/json writes a RawMessage.
+func appendEvent(dst []byte, e *Event) ([]byte, error) {
+	dst = append(dst, `,"event":{"name":`...)
+	dst = appendString(dst, e.Name)
+	dst = append(dst, `,"source":`...)
+	dst = appendString(dst, e.Source)
+	dst, err := appendOptTime(dst, `,"time":`, e.Time)
+	if err != nil {
+		return dst, err
+	}
+	dst = appendOptString(dst, `,"severity":`, e.Severity)
+	dst = appendOptString(dst, `,"trace_id":`, e.TraceID)
+	dst = appendOptString(dst, `,"span_id":`, e.SpanID)
+	if dst, err = appendRaw(dst, `,"attributes":`, e.Attributes); err != nil {
+		return dst, fmt.Errorf("attributes: %w", err)
+	}
+	if dst, err = appendRaw(dst, `,"resource":`, e.Resource); err != nil {
+		return dst, fmt.Errorf("resource: %w", err)
+	}
+	dst = appendOptString(dst, `,"body":`, e.Body)
+	if e.Truncated {
+		dst = append(dst, `,"truncated":true`...)
+	}
+	return append(dst, '}'), nil
+}
+
+// appendOptTime appends an omitzero time member; key includes the leading
+// comma and the colon.
+func appendOptTime(dst []byte, key string, t time.Time) ([]byte, error) {
+	if t.IsZero() {
+		return dst, nil
+	}
+	return appendTime(append(dst, key...), t)
+}
+
+// appendRaw appends an omitempty json.RawMessage member, compacted. Invalid
+// JSON is an error, as it is for encoding/json.
+func appendRaw(dst []byte, key string, raw []byte) ([]byte, error) {
+	if len(raw) == 0 {
+		return dst, nil
+	}
+	buf := bytes.NewBuffer(append(dst, key...))
+	if err := json.Compact(buf, raw); err != nil {
+		return dst, err
+	}
+	return buf.Bytes(), nil
 }
 
 // canonicalSizeHint guesses the length of r's canonical form, so that

@@ -227,6 +227,21 @@ func setEveryString(r *Record, s string) {
 	r.Gap = &Gap{Reason: s}
 }
 
+func TestAppendCanonicalRefusesInvalidEventJSON(t *testing.T) {
+	r := typicalRecord()
+	r.Event = &Event{Name: "card.shown", Source: EventSourceEvents, Attributes: json.RawMessage(`{"a":`)}
+	got, err := r.AppendCanonical([]byte("kept"))
+	if err == nil || !strings.Contains(err.Error(), "event: attributes") {
+		t.Fatalf("AppendCanonical of invalid attributes: err = %v, want an event attributes error", err)
+	}
+	if string(got) != "kept" {
+		t.Errorf("on error dst = %q, want it back unchanged", got)
+	}
+	if _, err := canonicalReference(r); err == nil {
+		t.Error("encoding/json accepted the invalid attributes too: the test no longer mirrors it")
+	}
+}
+
 func TestAppendCanonicalErrors(t *testing.T) {
 	r := typicalRecord()
 	r.Time = time.Date(12026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -256,6 +271,9 @@ func fillEveryField(t *testing.T, v reflect.Value, path string) {
 		return
 	case http.Header:
 		v.Set(reflect.ValueOf(http.Header{path: {path}}))
+		return
+	case json.RawMessage:
+		v.Set(reflect.ValueOf(json.RawMessage(`{ "` + path + `": [1, 2.5, "<&>\u2028", null] }`)))
 		return
 	}
 	switch v.Kind() {
@@ -354,6 +372,7 @@ func fuzzRecord(a, b, c string, sec, nsec int64, offset int, n uint64, flags uin
 	}
 	if on(2) {
 		r.TLS = &TLSFacts{Version: a, ClientCertSHA256: b}
+		r.Trace = &Trace{TraceID: b, SpanID: c}
 	}
 	if on(3) {
 		r.Response = &Response{Status: int(sec), Proto: b, Synthetic: on(4),
@@ -363,7 +382,11 @@ func fuzzRecord(a, b, c string, sec, nsec int64, offset int, n uint64, flags uin
 		r.Error = &CallError{Kind: ErrorKind(b), Message: c}
 	}
 	if on(7) {
-		r.Gap = &Gap{Lost: n, Reason: a}
+		r.Gap = &Gap{Lost: n, Reason: a, Cause: b, From: r.Time, Refused: n / 2, AfterSeq: n}
+	}
+	if on(1) {
+		attrs, _ := json.Marshal(map[string]any{a: b, c: []any{sec, on(4)}})
+		r.Event = &Event{Name: a, Source: b, Time: r.Time, TraceID: c, Attributes: attrs, Body: c, Truncated: on(5)}
 	}
 	return r
 }

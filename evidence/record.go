@@ -1,6 +1,7 @@
 // Package evidence defines the evidence record: the one shape in which a
-// proxied call is handed from the proxy to the recorder, stored, classified
-// for coverage and exported in bundles.
+// proxied call (or an event the app reports about its own handling, or a
+// gap standing for what could not be recorded) is handed to the recorder,
+// stored, classified for coverage and exported in bundles.
 //
 // A Record is plain data. It knows nothing of HTTP handling, bbolt or the
 // coverage matrix; every other package of evidence-proxy imports it and it
@@ -21,6 +22,7 @@ package evidence
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"time"
 	"unicode/utf8"
@@ -40,6 +42,10 @@ const (
 	// with a full queue). It keeps the sequence honest: nothing is dropped
 	// silently.
 	KindGap Kind = "gap"
+	// KindEvent is an event the app reported about its own handling (an
+	// OpenTelemetry log record or a POST /events entry): evidence that it
+	// acted on what its calls showed.
+	KindEvent Kind = "event"
 )
 
 // Mode is how the app reached the proxy.
@@ -83,15 +89,19 @@ type Record struct {
 	Time time.Time `json:"time"`
 	// DurationUS is the whole call as the app saw it; UpstreamUS the part
 	// spent waiting on the upstream. Microseconds.
-	DurationUS int64      `json:"duration_us"`
-	UpstreamUS int64      `json:"upstream_us"`
-	Mode       Mode       `json:"mode,omitempty"`
-	ClientAddr string     `json:"client_addr,omitempty"`
-	TLS        *TLSFacts  `json:"tls,omitempty"`
-	Request    Request    `json:"request"`
-	Response   *Response  `json:"response,omitempty"`
-	Error      *CallError `json:"error,omitempty"`
-	Gap        *Gap       `json:"gap,omitempty"`
+	DurationUS int64     `json:"duration_us"`
+	UpstreamUS int64     `json:"upstream_us"`
+	Mode       Mode      `json:"mode,omitempty"`
+	ClientAddr string    `json:"client_addr,omitempty"`
+	TLS        *TLSFacts `json:"tls,omitempty"`
+	// Trace is the W3C trace context the app sent with the call, if any.
+	Trace    *Trace     `json:"trace,omitempty"`
+	Request  Request    `json:"request"`
+	Response *Response  `json:"response,omitempty"`
+	Error    *CallError `json:"error,omitempty"`
+	Gap      *Gap       `json:"gap,omitempty"`
+	// Event is set on KindEvent records, which have an empty Request.
+	Event *Event `json:"event,omitempty"`
 	// Redactions counts the values replaced by the recorder.
 	Redactions int    `json:"redactions,omitempty"`
 	PrevHash   string `json:"prev_hash"`
@@ -153,10 +163,75 @@ type CallError struct {
 	Message string    `json:"message"`
 }
 
-// Gap stands for Lost calls that could not be recorded.
+// Gap causes, in Gap.Cause.
+const (
+	// GapQueueFull: async durability, records that found the queue full.
+	GapQueueFull = "queue_full"
+	// GapStoreOutage: the store was failing; the proxy refused calls
+	// without forwarding them from From to Until.
+	GapStoreOutage = "store_outage"
+	// GapUncleanShutdown: the process stopped without closing the store in
+	// async durability; calls answered after AfterSeq, up to Until, may
+	// be missing.
+	GapUncleanShutdown = "unclean_shutdown"
+)
+
+// Gap stands for calls that could not be recorded: Lost records that were
+// made and could not be kept, and Refused calls the proxy turned away
+// without forwarding while the store was failing.
 type Gap struct {
 	Lost   uint64 `json:"lost"`
 	Reason string `json:"reason"`
+	// Cause is one of the Gap* constants (empty in gap records written
+	// before causes existed).
+	Cause string `json:"cause,omitempty"`
+	// From and Until bound the time the gap covers, when known.
+	From  time.Time `json:"from,omitzero"`
+	Until time.Time `json:"until,omitzero"`
+	// Refused counts calls refused during a store outage.
+	Refused uint64 `json:"refused,omitempty"`
+	// Error is the store error behind an outage.
+	Error string `json:"error,omitempty"`
+	// AfterSeq is the last sequence number known committed before the gap.
+	AfterSeq uint64 `json:"after_seq,omitempty"`
+}
+
+// Trace is a W3C trace context (the traceparent header): lower-case hex
+// ids, neither all zeros.
+type Trace struct {
+	TraceID string `json:"trace_id"`
+	SpanID  string `json:"span_id"`
+}
+
+// Event sources, in Event.Source.
+const (
+	EventSourceOTLP   = "otlp"   // an OTLP/HTTP log record
+	EventSourceEvents = "events" // a POST /events entry
+	EventSourceCLI    = "cli"    // evidence-proxy event
+)
+
+// Event is one structured log record of the app. Attributes and Resource
+// are JSON objects, compact (no insignificant space), so that the same
+// redaction as JSON bodies applies to them and the canonical form stays
+// stable; their keys are the app's attribute names (axys.card_id, …).
+type Event struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`
+	// Time is when the app says the event happened, in UTC; Record.Time is
+	// when the sidecar received it.
+	Time     time.Time `json:"time,omitzero"`
+	Severity string    `json:"severity,omitempty"`
+	TraceID  string    `json:"trace_id,omitempty"`
+	SpanID   string    `json:"span_id,omitempty"`
+	// Attributes are the event's own attributes, Resource those of the
+	// emitting service (service.name, service.version, …).
+	Attributes json.RawMessage `json:"attributes,omitempty"`
+	Resource   json.RawMessage `json:"resource,omitempty"`
+	// Body is the log record's body as text (JSON text when structured).
+	Body string `json:"body,omitempty"`
+	// Truncated is set when attributes or the body were cut to the size
+	// cap.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // NewBody builds a Body from captured bytes, choosing Text for valid UTF-8
