@@ -191,4 +191,3 @@ func TestTruncation(t *testing.T) {
 		t.Errorf("body %q, want cut to 10 bytes on a character boundary", cut.Body)
 	}
 }
-
