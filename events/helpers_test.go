@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/recorder"
 )
@@ -171,3 +173,5 @@ func do(t testing.TB, req *http.Request) (int, []byte) {
 	raw, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, raw
 }
+
+func protoMarshal(m proto.Message) ([]byte, error) { return proto.Marshal(m) }
