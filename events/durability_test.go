@@ -218,3 +218,48 @@ func TestShutdownWaitsForCommits(t *testing.T) {
 		t.Error("second Shutdown failed")
 	}
 }
+
+// TestAsyncPacesInsteadOfOverflowing floods an async store with
+// SDK-sized batches from several exporters: the receiver paces itself on
+// the store's head, so every batch is accepted and no gap record appears.
+func TestAsyncPacesInsteadOfOverflowing(t *testing.T) {
+	store := openStoreOpts(t, recorder.Options{Durability: recorder.Async, QueueSize: 2048})
+	_, url := startReceiver(t, store, Options{Async: true})
+	body := mustProto(t, batchRequest(512, 64, "async"))
+	var wg sync.WaitGroup
+	var refused atomic.Int64
+	for range 4 {
+		wg.Go(func() {
+			for range 4 {
+				if code, _, _ := post(t, url+PathOTLPLogs, body, protoHeader); code != http.StatusOK {
+					refused.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if refused.Load() != 0 {
+		t.Fatalf("%d batches refused", refused.Load())
+	}
+	if err := store.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := recorder.OpenReadOnly(store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close(context.Background())
+	events, gaps := 0, 0
+	ro.Iterate(context.Background(), 1, func(r *evidence.Record) error {
+		switch r.Kind {
+		case evidence.KindEvent:
+			events++
+		case evidence.KindGap:
+			gaps++
+		}
+		return nil
+	})
+	if events != 16*512 || gaps != 0 {
+		t.Errorf("%d events and %d gap records, want %d and none", events, gaps, 16*512)
+	}
+}

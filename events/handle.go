@@ -125,17 +125,20 @@ func (r *Receiver) commit(recs []*evidence.Record) (int, error) {
 	var failed atomic.Int64
 	var first error
 	var once sync.Once
-	record := func(rec *evidence.Record) {
-		if err := r.store.Record(ctx, rec); err != nil {
+	record := func(rec *evidence.Record) bool {
+		err := r.store.Record(ctx, rec)
+		if err != nil {
 			failed.Add(1)
 			once.Do(func() { first = err })
 		}
+		return err == nil
 	}
-	if r.opts.Sequential || len(recs) == 1 {
-		for _, rec := range recs {
-			record(rec)
-		}
-	} else {
+	switch {
+	case r.opts.Async:
+		r.commitPaced(ctx, recs, record)
+	case len(recs) == 1:
+		record(recs[0])
+	default:
 		r.commitConcurrently(recs, record)
 	}
 	if n := failed.Load(); n > 0 {
@@ -148,7 +151,7 @@ func (r *Receiver) commit(recs []*evidence.Record) (int, error) {
 
 // commitConcurrently runs record over recs on up to Workers goroutines,
 // and returns when all are done.
-func (r *Receiver) commitConcurrently(recs []*evidence.Record, record func(*evidence.Record)) {
+func (r *Receiver) commitConcurrently(recs []*evidence.Record, record func(*evidence.Record) bool) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(r.opts.Workers, len(recs)) {

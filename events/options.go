@@ -54,16 +54,17 @@ type Options struct {
 	// RetryAfter is the Retry-After sent with 429 and 503 answers.
 	// Default 1s.
 	RetryAfter time.Duration
-	// Sequential hands the events of a request to the store one at a
-	// time, in request order. Set it when the store's Record only queues
-	// (async durability): that is fast and keeps the request's order in
-	// the chain. When false (the default, right for sync durability) up
-	// to Workers events of a request are handed over at once, so they
-	// share group commits; their order in the chain may then differ from
-	// the request's (Event.Time keeps the app's order).
-	Sequential bool
+	// Async says the store's Record only queues (async durability). The
+	// events of a request are then handed over one by one, in request
+	// order, and the receiver paces itself on the store's head (see
+	// pace.go) so that a burst slows the exporter rather than overflowing
+	// the queue. When false (sync durability, the default) up to Workers
+	// events of a request are handed over at once, so they share group
+	// commits; their order in the chain may then differ from the
+	// request's (Event.Time keeps the app's order).
+	Async bool
 	// Workers is how many events of one request are handed to the store
-	// at once when not Sequential. Default 64.
+	// at once when not Async. Default 64.
 	Workers int
 	// CommitTimeout bounds the wait for the store to take a request's
 	// events. It is not the client's context: a client that hangs up

@@ -43,6 +43,7 @@ type Receiver struct {
 	metrics *metrics
 	log     *limitedLog
 	bufs    sync.Pool // *bytes.Buffer for request bodies
+	pace    pacer     // async durability: events queued, not committed
 
 	mu sync.Mutex
 	// srv is the server Serve runs, guarded by mu.

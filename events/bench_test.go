@@ -1,0 +1,88 @@
+package events
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
+
+	"github.com/evidence-proxy/evidence-proxy/recorder"
+)
+
+// sdkBatch is a request as the Go SDK's batch processor sends it: 512
+// event records (its default batch size) with the entity ids and a few
+// attributes of an app, under one resource.
+func sdkBatch(b testing.TB) []byte {
+	lrs := make([]*logspb.LogRecord, 512)
+	for i := range lrs {
+		lr := named("card.shown",
+			kv(AttrCardID, str(fmt.Sprint(880000+i))), kv(AttrCardholderID, str(fmt.Sprint(7700+i%50))),
+			kv("screen", str("wallet")), kv("app.request_id", str(fmt.Sprintf("req-%08d", i))),
+			kv("latency_ms", &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: int64(i % 90)}}))
+		lr.TraceId = bytes.Repeat([]byte{byte(i + 1)}, 16)
+		lr.SpanId = bytes.Repeat([]byte{byte(i + 2)}, 8)
+		lr.SeverityNumber = logspb.SeverityNumber_SEVERITY_NUMBER_INFO
+		lr.Body = str("card shown to the cardholder")
+		lrs[i] = lr
+	}
+	return mustProto(b, logsRequest(lrs...))
+}
+
+func benchmarkReceive(b *testing.B, d recorder.Durability, senders int) {
+	store := openStore(b, d)
+	_, url := startReceiver(b, store, Options{Async: d == recorder.Async, MaxConcurrentRequests: 8})
+	body := sdkBatch(b)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}}
+	var refused atomic.Int64
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	b.SetParallelism(senders)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			// Like an SDK exporter: a refused batch is sent again after a
+			// pause, until it is accepted.
+			for !sendBatch(b, client, url, body) {
+				refused.Add(1)
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*512)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(refused.Load())/float64(b.N), "refused/op")
+}
+
+// sendBatch posts body and reports whether it was accepted; 429 and 503
+// are refusals, anything else fails the benchmark.
+func sendBatch(b *testing.B, client *http.Client, url string, body []byte) bool {
+	resp, err := client.Post(url+PathOTLPLogs, "application/x-protobuf", bytes.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return true
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return false
+	}
+	b.Fatalf("status %d", resp.StatusCode)
+	return false
+}
+
+// BenchmarkReceiveOTLP measures events accepted per second through the
+// HTTP listener into a real store, in SDK-sized protobuf batches.
+func BenchmarkReceiveOTLP(b *testing.B) {
+	for _, d := range []recorder.Durability{recorder.Async, recorder.Sync} {
+		for _, senders := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/exporters=%d", d, senders), func(b *testing.B) { benchmarkReceive(b, d, senders) })
+		}
+	}
+}
