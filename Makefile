@@ -9,8 +9,11 @@ test: test-deps
 test-deps:
 	./scripts/test-deps.sh
 
+# -buildvcs=true: stamp the git revision (and whether the tree was modified)
+# into the binary even where GOFLAGS turns VCS stamping off, so the version
+# is never a bare "dev" for a build from a checkout.
 build:
-	$(GO) build -o bin/evidence-proxy ./cmd/evidence-proxy
+	$(GO) build -buildvcs=true -o bin/evidence-proxy ./cmd/evidence-proxy
 
 demo:
 	$(GO) run ./cmd/evidence-proxy demo
