@@ -90,3 +90,28 @@ func (m Mapping) sorted() []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// Event names of the transitions the auditor asks the app to show it
+// handled, as the demo app emits them and the built-in matrix's
+// app-events requirements are meant to name them. Apps may emit any
+// names; these are the documented ones.
+const (
+	// EventCardScreenUnlocked: a compliance approval observed, the card
+	// screen unlocked for the cardholder (axys.cardholder_id).
+	EventCardScreenUnlocked = "cardholder.card_screen_unlocked"
+	// EventSupportCaseOpened: a compliance decline observed, a support
+	// case opened (axys.cardholder_id).
+	EventSupportCaseOpened = "cardholder.support_case_opened"
+	// EventCardShown: an issued card shown to the cardholder
+	// (axys.card_id, axys.cardholder_id).
+	EventCardShown = "card.shown"
+	// EventLedgerUpdated: a credited deposit entered in the app's ledger
+	// (axys.deposit_id when known, axys.card_id or axys.wallet_id).
+	EventLedgerUpdated = "deposit.ledger_updated"
+	// EventDeclineRecorded: a declined card transaction recorded
+	// (axys.transaction_id, axys.card_id).
+	EventDeclineRecorded = "transaction.decline_recorded"
+	// EventOTPDelivered: a 3-D Secure OTP delivered to the cardholder
+	// (axys.card_id; never the code).
+	EventOTPDelivered = "otp.delivered"
+)

@@ -109,6 +109,7 @@ func (s *script) runVirtual(ctx context.Context) (string, error) {
 	case c.IssuerCardStatus != cardActive:
 		return "", fmt.Errorf("issue virtual card %d: issuerCardStatus %d, want 1", c.CardID, c.IssuerCardStatus)
 	}
+	s.cardShown(ctx, c.CardID, "virtual")
 	s.virtual = cardRef{id: c.CardID, masked: c.MaskedCardNumber, pin: lastFour(c.MaskedCardNumber)}
 	return fmt.Sprintf("card %d active with %d deposit addresses", c.CardID, len(c.CryptoAddresses)), nil
 }

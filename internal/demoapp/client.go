@@ -52,6 +52,8 @@ type client struct {
 	timeout  time.Duration
 	// stats counts what the retry loop met, for the Result.
 	stats *callStats
+	// tel gives each attempt a span and its traceparent header.
+	tel *telemetry
 }
 
 // callStats counts the calls and the retries the client made. It is owned by
@@ -139,6 +141,9 @@ func (cl *client) once(ctx context.Context, c call, payload []byte) ([]byte, err
 	if c.apiKey != "" {
 		key = c.apiKey
 	}
+	ctx, span := cl.tel.startCall(ctx, c.method, c.path, req.Header)
+	defer span.End()
+	req = req.WithContext(ctx)
 	req.Header.Set("X-API-Key", key)
 	req.Header.Set("Accept", "application/json")
 	if payload != nil {

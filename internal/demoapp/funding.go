@@ -65,8 +65,11 @@ func (s *script) runCrypto(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	var dep struct {
+		DepositID int64 `json:"depositId"`
+	}
 	err = s.api.do(ctx, call{method: http.MethodPost, path: "/staging/deposits", retry: retryThrottle,
-		body: map[string]any{"cardId": id, "amount": "10.00", "rail": "crypto", "chain": "evm", "asset": "USDC"}}, nil)
+		body: map[string]any{"cardId": id, "amount": "10.00", "rail": "crypto", "chain": "evm", "asset": "USDC"}}, &dep)
 	if err != nil {
 		return "", err
 	}
@@ -79,6 +82,7 @@ func (s *script) runCrypto(ctx context.Context) (string, error) {
 	if got := after.AvailableBalance - before.AvailableBalance; got != 1000 {
 		return "", fmt.Errorf("crypto deposit of 10.00 to card %d: available balance rose by %d, want 1000", id, got)
 	}
+	s.ledgerUpdated(ctx, id, dep.DepositID, "10.00")
 	order := "ledger first, then available"
 	if !ledgerFirst {
 		order = "ledger and available seen together"

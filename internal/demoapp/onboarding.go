@@ -266,6 +266,7 @@ func (s *script) runApproved(ctx context.Context) (string, error) {
 			return "", err
 		}
 		if status == chApproved {
+			s.approvalHandled(ctx, id)
 			s.holder = holderRef{id: id, limit: holderLimit}
 			return fmt.Sprintf("cardholder %d approved after %d polls; locked-field edit refused with 409", id, reads), nil
 		}
@@ -317,6 +318,7 @@ func (s *script) runDeclined(ctx context.Context) (string, error) {
 			s.handleOther(ctx, id, status)
 			continue
 		}
+		s.declineHandled(ctx, id)
 		s.log.Info("compliance decline; refreshing the verification link", "cardholder_id", id)
 		var out struct {
 			ApplicationLink string `json:"applicationLink"`
@@ -333,6 +335,7 @@ func (s *script) runDeclined(ctx context.Context) (string, error) {
 			s.handleOther(ctx, id, status)
 			continue
 		}
+		s.approvalHandled(ctx, id)
 		return fmt.Sprintf("cardholder %d declined, link refreshed, approved after %d more polls", id, reads), nil
 	}
 	return "", fmt.Errorf("three cardholders in a row: %w", errUnexpectedDecision)

@@ -57,10 +57,18 @@ type Options struct {
 	Progress io.Writer
 	// CallTimeout bounds each attempt of each call. Zero means 10 s.
 	CallTimeout time.Duration
+	// EventsEndpoint, when set, is the OTLP/HTTP logs URL of the
+	// sidecar's event receiver (e.g. http://127.0.0.1:4318/v1/logs): the
+	// app then emits an event, through the OpenTelemetry log SDK, for
+	// each transition it handles (see events.go). Empty emits none; the
+	// calls carry a W3C traceparent either way.
+	EventsEndpoint string
 	// Mishandle adds the deliberately wrong scenarios (polling without
 	// backoff, ignoring Retry-After, issuing a card to a declined
 	// cardholder, retrying a rejected call unchanged …) so tests can show
-	// the coverage report flags them as violated. The demo leaves it off.
+	// the coverage report flags them as violated, and leaves out the
+	// support-case event after a compliance decline. The demo leaves it
+	// off.
 	Mishandle bool
 }
 

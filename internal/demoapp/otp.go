@@ -76,6 +76,7 @@ func (s *script) runOTP(ctx context.Context) (string, error) {
 	if otp.Status != "received" || otp.Code == nil {
 		return "", fmt.Errorf("otp of card %d: status %q after the webhook, want received", card, otp.Status)
 	}
+	s.otpDelivered(ctx, card)
 	s.log.Info("3ds otp delivered to the cardholder", "card_id", card)
 
 	// The next challenge's OTP lives one emulated second; the app reads it
@@ -106,6 +107,7 @@ func (s *script) runOTP(ctx context.Context) (string, error) {
 	}
 	switch otp.Status {
 	case "received":
+		s.otpDelivered(ctx, card)
 		return fmt.Sprintf("card %d: webhook, OTP received; second OTP expired, re-requested for the same card and received", card), nil
 	case "expired":
 		// Throttling held the read back past the OTP's life: the app does

@@ -86,9 +86,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, errors.New("run demo app: MITMBaseURL is required with MITMClient")
 	}
 	o = o.withDefaults()
+	tel, err := newTelemetry(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("run demo app: %w", err)
+	}
 	s := newScript(o)
+	s.useTelemetry(tel)
 	wh, err := startWebhooks(o.WebhookListen, s.log.With("part", "webhooks"))
 	if err != nil {
+		_ = tel.shutdown(ctx)
 		return nil, fmt.Errorf("run demo app: %w", err)
 	}
 	defer wh.close()
@@ -103,6 +109,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.Calls, res.Retries = s.stats.Calls, s.stats.Retries
 	res.Throttled, res.ServerFaults = s.stats.Throttled, s.stats.ServerFaults
+	if err := tel.shutdown(context.WithoutCancel(ctx)); err != nil {
+		s.note("events not delivered to %s: %v", o.EventsEndpoint, err)
+	}
 	res.Notes = s.notes
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("run demo app: %w", err)
@@ -134,7 +143,9 @@ func (s *script) play(ctx context.Context, sc scenario) ScenarioResult {
 	start, calls := time.Now(), s.stats.Calls
 	log := s.log.With("scenario", sc.name)
 	s.added, s.dropped = nil, nil
+	ctx, end := s.tel.startScenario(ctx, sc.name)
 	detail, err := sc.run(ctx)
+	end()
 	r := ScenarioResult{Name: sc.name, Covers: s.covers(sc.covers), Outcome: OutcomeOK, Detail: detail,
 		Calls: s.stats.Calls - calls, Duration: time.Since(start)}
 	var skip *skipError
@@ -180,6 +191,7 @@ type script struct {
 	mitm  *client
 	wh    *webhooks
 	stats callStats
+	tel   *telemetry
 	poll  poller
 	pace  *pacer
 	// start opens the reconciliation window.

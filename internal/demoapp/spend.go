@@ -103,6 +103,7 @@ func (s *script) runSpend(ctx context.Context) (string, error) {
 	} else if t.Status != txDeclined {
 		return "", fmt.Errorf("declined transaction %s listed with status %d", t.TransID, t.Status)
 	}
+	s.declineRecorded(ctx, id, declined.TransID, declined.DeclineReason)
 	s.log.Info("purchase declined; cardholder told to top up", "card_id", id, "reason", declined.DeclineReason)
 	cross, err := s.spendOn(ctx, id, map[string]any{"amount": "20.00", "merchantName": "Cafe de Flore", "mcc": "5814",
 		"merchantCountry": "FR", "merchantCurrency": "EUR", "merchantAmount": "18.40"})
