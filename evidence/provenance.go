@@ -128,7 +128,7 @@ type Chain struct {
 	// VerifiedBy is one of the VerifiedBy* constants.
 	VerifiedBy string `json:"verified_by"`
 	// Emulator is set when the leaf carries the emulator's marker.
-	Emulator bool `json:"emulator,omitempty"`
+	Emulator bool  `json:"emulator,omitempty"`
 	Class    Class `json:"class"`
 	// ObservedAt is the first handshake that presented the chain.
 	ObservedAt time.Time `json:"observed_at"`
