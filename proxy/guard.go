@@ -1,8 +1,8 @@
 package proxy
 
 import (
+	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -29,26 +29,32 @@ const (
 	refuseProduction   refusal = "production"
 	refuseNotAllowed   refusal = "not_allowlisted"
 	refuseBadHost      refusal = "bad_host"
+	refuseOwnListener  refusal = "own_listener"
 	maxHostnameLength          = 253
 	guardMessagePrefix         = "evidence-proxy is a staging evidence recorder: refusing to forward to "
 )
 
-// guard decides which hosts calls may be forwarded to. The sets are
-// built once by newGuard and only read afterwards.
+// guard decides which targets (host:port) calls may be forwarded to. The
+// sets are built once by newGuard and only read afterwards; self grows as
+// listeners start.
 type guard struct {
-	allow       map[string]struct{}
-	passthrough map[string]struct{}
+	allow       map[hostPort]struct{}
+	passthrough map[hostPort]struct{}
+	allowed     []string // allow as sorted host:port strings, for messages
+	self        *selfAddrs
 }
 
-// newGuard builds the guard: upstreamHost is always allowed. A production
-// host in any list is a configuration error, and so is a host that is both
-// allowlisted (intercepted and recorded) and passthrough (tunnelled blind).
-func newGuard(upstreamHost string, allow, passthrough []string) (*guard, error) {
-	g := &guard{allow: map[string]struct{}{}, passthrough: map[string]struct{}{}}
+// newGuard builds the guard. The upstream is always allowed on its own
+// port; an allow or passthrough entry without a port means :443. A
+// production host in any list is a configuration error, and so is a
+// target that is both allowlisted (intercepted and recorded) and
+// passthrough (tunnelled blind).
+func newGuard(upstream hostPort, allow, passthrough []string) (*guard, error) {
+	g := &guard{allow: map[hostPort]struct{}{upstream: {}}, passthrough: map[hostPort]struct{}{}, self: &selfAddrs{}}
 	if len(allow) == 0 {
 		allow = []string{StagingHost}
 	}
-	for _, h := range append([]string{upstreamHost}, allow...) {
+	for _, h := range allow {
 		if err := g.add(g.allow, h); err != nil {
 			return nil, fmt.Errorf("allow host %q: %w", h, err)
 		}
@@ -57,75 +63,98 @@ func newGuard(upstreamHost string, allow, passthrough []string) (*guard, error) 
 		if err := g.add(g.passthrough, h); err != nil {
 			return nil, fmt.Errorf("passthrough host %q: %w", h, err)
 		}
-		if _, both := g.allow[normalizeHost(h)]; both {
+		if t, _ := parseAllowEntry(h); g.allowlisted(t) {
 			return nil, fmt.Errorf("passthrough host %q: it is also allowlisted", h)
 		}
 	}
+	for t := range g.allow {
+		g.allowed = append(g.allowed, t.String())
+	}
+	slices.Sort(g.allowed)
 	return g, nil
 }
 
-func (g *guard) add(set map[string]struct{}, host string) error {
-	h := normalizeHost(host)
-	switch {
-	case h == "":
-		return fmt.Errorf("not a host name")
-	case isProduction(h):
-		return ErrProductionHost
+func (g *guard) add(set map[hostPort]struct{}, entry string) error {
+	t, err := parseAllowEntry(entry)
+	if err != nil {
+		return err
 	}
-	set[h] = struct{}{}
+	set[t] = struct{}{}
 	return nil
 }
 
-// hosts returns the allowlisted host names (for the CA's name constraints).
+// parseAllowEntry reads one allowlist or passthrough entry: a host name or
+// IP address, optionally with a port (default 443). Production is never
+// accepted.
+func parseAllowEntry(entry string) (hostPort, error) {
+	t, ok := parseHostPort(strings.TrimSpace(entry))
+	switch {
+	case !ok:
+		return hostPort{}, errors.New("not a host name, IP address or host:port")
+	case isProduction(t.host):
+		return hostPort{}, ErrProductionHost
+	}
+	return t, nil
+}
+
+func (g *guard) allowlisted(t hostPort) bool {
+	_, ok := g.allow[t]
+	return ok
+}
+
+// hosts returns the allowlisted host names, without ports (for the CA's
+// name constraints).
 func (g *guard) hosts() []string {
 	out := make([]string, 0, len(g.allow))
-	for h := range g.allow {
-		out = append(out, h)
+	for t := range g.allow {
+		if !slices.Contains(out, t.host) {
+			out = append(out, t.host)
+		}
 	}
 	slices.Sort(out)
 	return out
 }
 
-// check returns why a call to host (normalized) must not be forwarded, or
-// refuseNone. Production is checked first so that no list can override it.
-func (g *guard) check(host string) refusal {
+// check returns why a call to t must not be forwarded, or refuseNone.
+// Production is checked first so that no list can override it, and an
+// allowlisted target that names one of the sidecar's own listeners is
+// refused too.
+func (g *guard) check(t hostPort) refusal {
 	switch {
-	case host == "":
+	case t.host == "":
 		return refuseBadHost
-	case isProduction(host):
+	case isProduction(t.host):
 		return refuseProduction
-	}
-	if _, ok := g.allow[host]; !ok {
+	case !g.allowlisted(t):
 		return refuseNotAllowed
+	case g.self.target(t):
+		return refuseOwnListener
 	}
 	return refuseNone
 }
 
-// checkCall is the per-request check: target is the host the request is
-// about to be sent to, appHost the host the app addressed (the Host header
+// checkCall is the per-request check: target is where the request is
+// about to be sent, appHost the host the app addressed (the Host header
 // in base-URL mode). The app may address the sidecar by any name, but a
 // call whose Host names production is refused even though base-URL mode
 // would send it to the staging upstream: the app believes it is talking
 // to production, and the evidence must not say otherwise.
-func (g *guard) checkCall(target, appHost string) refusal {
+func (g *guard) checkCall(target hostPort, appHost string) refusal {
 	if isProduction(appHost) {
 		return refuseProduction
 	}
 	return g.check(target)
 }
 
-// isPassthrough reports whether CONNECT to host is tunnelled blind.
-func (g *guard) isPassthrough(host string) bool {
-	if isProduction(host) {
+// isPassthrough reports whether CONNECT to t is tunnelled blind.
+func (g *guard) isPassthrough(t hostPort) bool {
+	if isProduction(t.host) {
 		return false
 	}
-	_, ok := g.passthrough[host]
+	_, ok := g.passthrough[t]
 	return ok
 }
 
-// isProduction reports whether host (normalized) is the production API or
-// a name under it. Every path prefix, /staging/* included, is covered: a
-// staging-only call can never reach production.
 // IsProductionHost reports whether hostport (a host or host:port, in any
 // case, with or without a trailing dot) names Axys production or a host
 // under it: what the guard refuses, for configuration checks made before
@@ -134,37 +163,38 @@ func IsProductionHost(hostport string) bool {
 	return isProduction(normalizeHost(hostport))
 }
 
+// isProduction reports whether host (normalized) is the production API or
+// a name under it. Every path prefix, /staging/* included, is covered: a
+// staging-only call can never reach production.
 func isProduction(host string) bool {
 	return host == ProductionHost || strings.HasSuffix(host, "."+ProductionHost)
 }
 
-// normalizeHost reduces a host or host:port to the lower-case host name
-// without port, brackets or trailing dot, so "Production.API.axyscards.com.:443"
-// and "production.api.axyscards.com" compare equal. It returns "" for
-// something that is not a plausible host.
-func normalizeHost(hostport string) string {
-	h := hostport
-	if host, _, err := net.SplitHostPort(hostport); err == nil {
-		h = host
-	}
-	h = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSuffix(h, "]"), "["), ".")
-	h = strings.ToLower(h)
-	if h == "" || len(h) > maxHostnameLength || strings.ContainsAny(h, "/?#@ \t\r\n%\\") {
-		return ""
-	}
-	return h
-}
-
-// refusalAnswer is the 403 the app receives for a refused host.
-func refusalAnswer(reason refusal, host string) answer {
-	a := answer{status: http.StatusForbidden, kind: evidence.ErrGuardRefused, host: host}
+// refusalAnswer is the 403 the app receives for a refused target. host is
+// what the answer names: the host alone for production, host:port
+// otherwise.
+func (g *guard) refusalAnswer(reason refusal, t hostPort) answer {
+	a := answer{status: http.StatusForbidden, kind: evidence.ErrGuardRefused, host: t.host}
 	switch reason {
 	case refuseProduction:
-		a.message = guardMessagePrefix + host
+		a.message = guardMessagePrefix + t.host
 	case refuseBadHost:
 		a.message = "evidence-proxy is a staging evidence recorder: refusing a call without a valid host"
+	case refuseOwnListener:
+		a.message = guardMessagePrefix + t.String() + ": it is one of evidence-proxy's own listeners"
 	default:
-		a.message = guardMessagePrefix + host + ": not an allowlisted staging host"
+		a.message = guardMessagePrefix + t.String() + ": not an allowlisted staging host:port (allowed: " +
+			strings.Join(g.allowed, ", ") + "). If the app should reach " + t.host +
+			" directly, add it to the app's NO_PROXY; to tunnel it through evidence-proxy unrecorded, start evidence-proxy with --passthrough-host " +
+			passthroughArg(t)
 	}
 	return a
+}
+
+// passthroughArg is the --passthrough-host value for t.
+func passthroughArg(t hostPort) string {
+	if t.port == defaultPort {
+		return t.host
+	}
+	return t.String()
 }

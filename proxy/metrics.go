@@ -79,7 +79,7 @@ func newMetrics(reg prometheus.Registerer, label func(method, path string) strin
 		}),
 		label: label,
 	}
-	for _, r := range []refusal{refuseProduction, refuseNotAllowed, refuseBadHost} {
+	for _, r := range []refusal{refuseProduction, refuseNotAllowed, refuseBadHost, refuseOwnListener} {
 		m.guardRefusals.WithLabelValues(string(r))
 	}
 	for _, k := range errorKinds {

@@ -66,9 +66,10 @@ func (p *Proxy) handleConnect(host string, ctx *goproxy.ProxyCtx) (action *gopro
 			action = p.rejectAction
 		}
 	}()
-	h := normalizeHost(host)
+	t, _ := parseHostPort(host)
+	h := t.host
 	tc := connFrom(ctx.Req.Context())
-	reason := p.guard.check(h)
+	reason := p.guard.check(t)
 	switch {
 	case reason == refuseNone && p.leaves != nil:
 		t := &tunnel{conn: tc}
@@ -80,7 +81,7 @@ func (p *Proxy) handleConnect(host string, ctx *goproxy.ProxyCtx) (action *gopro
 		}
 		ctx.UserData = t
 		return p.mitmAction, host
-	case reason == refuseNotAllowed && p.guard.isPassthrough(h):
+	case reason == refuseNotAllowed && p.guard.isPassthrough(t):
 		p.metrics.passthrough.Inc()
 		if tc != nil {
 			tc.markTunnel(true, 0)
@@ -90,7 +91,7 @@ func (p *Proxy) handleConnect(host string, ctx *goproxy.ProxyCtx) (action *gopro
 		ctx.Resp = p.refuseConnect(ctx.Req, host, noCAAnswer(h))
 	default:
 		p.metrics.guardRefusals.WithLabelValues(string(reason)).Inc()
-		ctx.Resp = p.refuseConnect(ctx.Req, host, refusalAnswer(reason, h))
+		ctx.Resp = p.refuseConnect(ctx.Req, host, p.guard.refusalAnswer(reason, t))
 	}
 	return p.rejectAction, host
 }

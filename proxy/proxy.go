@@ -48,13 +48,23 @@ type Options struct {
 	// means DefaultUpstream (https://staging.api.axyscards.com/v2). Its
 	// host is always allowlisted; its path is the base path (see doc).
 	Upstream *url.URL
-	// Allow lists the host names calls may be forwarded to (ports are
-	// ignored). Empty means StagingHost. Production hosts are refused.
+	// Allow lists the targets calls may be forwarded to besides the
+	// upstream (always allowed on its own port): host names or IP
+	// addresses, each optionally with a port; without one it is 443.
+	// Empty means StagingHost (on 443). Production hosts are refused.
 	Allow []string
-	// Passthrough lists host names whose CONNECT tunnels are relayed blind:
-	// counted in metrics, not intercepted, not recorded. Such a tunnel
-	// ends when the app sends nothing for Timeouts.Idle, and at Shutdown.
+	// Passthrough lists the targets (host or host:port, default port 443)
+	// whose CONNECT tunnels are relayed blind: counted in metrics, not
+	// intercepted, not recorded. Such a tunnel ends when the app sends
+	// nothing for Timeouts.Idle, and at Shutdown.
 	Passthrough []string
+	// ListenAddrs are the addresses the sidecar's other listeners are
+	// bound to (ip:port, :port or localhost:port; pass
+	// net.Listener.Addr().String() of the admin listener). The proxy never
+	// dials them, nor any listener Serve runs: a target naming one is
+	// refused (403, own_listener), and an upstream connection that reaches
+	// one is closed before a byte is sent. Nil: only Serve's listeners.
+	ListenAddrs []string
 	// CA is the interception CA (see LoadOrCreateCA). Nil disables
 	// HTTPS_PROXY mode: CONNECTs to allowlisted hosts get a 403 answer.
 	CA *pki.Cert
@@ -135,9 +145,16 @@ func New(o Options) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new proxy: %w", err)
 	}
-	g, err := newGuard(up.Hostname(), o.Allow, o.Passthrough)
+	g, err := newGuard(upstreamTarget(up), o.Allow, o.Passthrough)
 	if err != nil {
 		return nil, fmt.Errorf("new proxy: %w", err)
+	}
+	for _, a := range o.ListenAddrs {
+		addrs, err := parseListenAddr(a)
+		if err != nil {
+			return nil, fmt.Errorf("new proxy: %w", err)
+		}
+		g.self.add(addrs...)
 	}
 	m, err := newMetrics(o.Registerer, o.EndpointLabel)
 	if err != nil {
@@ -156,6 +173,11 @@ func New(o Options) (*Proxy, error) {
 		metrics:  m,
 	}
 	p.transport = upstreamTransport(o.Transport, o.Timeouts)
+	dial := p.transport.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: p.timeouts.Dial, KeepAlive: 30 * time.Second}).DialContext
+	}
+	p.transport.DialContext = g.self.guardDial(dial)
 	p.clientCertSHA = clientCertFingerprint(p.transport)
 	p.bufs = &bufferPool{max: int(2*p.bodyCap) + firstGrow}
 	p.decoders = &decoders{bufs: p.bufs}
@@ -191,7 +213,7 @@ func AllowedHosts(upstream *url.URL, allow []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := newGuard(up.Hostname(), allow, nil)
+	g, err := newGuard(upstreamTarget(up), allow, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -206,6 +228,7 @@ func (p *Proxy) Handler() http.Handler { return http.HandlerFunc(p.serveHTTP) }
 // Serve accepts app connections on ln until Shutdown; it returns nil
 // after Shutdown. It may be called for several listeners.
 func (p *Proxy) Serve(ln net.Listener) error {
+	p.guard.self.addListener(ln)
 	var l net.Listener = &trackingListener{Listener: ln, t: p.conns}
 	if p.listenerTLS != nil {
 		l = tls.NewListener(l, p.listenerTLS)
@@ -278,8 +301,18 @@ func upstreamURL(u *url.URL) (*url.URL, error) {
 	case isProduction(normalizeHost(u.Host)):
 		return nil, fmt.Errorf("upstream %s: %w", u.Redacted(), ErrProductionHost)
 	}
+	if _, ok := parseHostPort(u.Host); !ok {
+		return nil, fmt.Errorf("upstream %s: not a valid host:port", u.Redacted())
+	}
 	c := *u
 	return &c, nil
+}
+
+// upstreamTarget is the upstream's host:port (443 when the URL names no
+// port); upstreamURL has checked that it parses.
+func upstreamTarget(u *url.URL) hostPort {
+	t, _ := parseHostPort(u.Host)
+	return t
 }
 
 // upstreamTransport is the transport the proxy forwards with: a clone of

@@ -41,13 +41,13 @@ func (c *call) roundTrip(req *http.Request) (resp *http.Response) {
 		}
 	}()
 	c.target = req.URL.Host
-	target := normalizeHost(req.URL.Host)
+	target, _ := parseHostPort(req.URL.Host)
 	if reason := c.p.guard.checkCall(target, c.appHost); reason != refuseNone {
 		c.p.metrics.guardRefusals.WithLabelValues(string(reason)).Inc()
 		if reason == refuseProduction && isProduction(c.appHost) {
-			target = c.appHost
+			target = hostPort{host: c.appHost}
 		}
-		return c.answer(req, refusalAnswer(reason, target))
+		return c.answer(req, c.p.guard.refusalAnswer(reason, target))
 	}
 	if err := c.p.recorder.Healthy(); err != nil {
 		return c.answer(req, storeAnswer())
