@@ -2,7 +2,8 @@
 # test-deps.sh installs what the test suite needs when it is missing:
 # Debian's chromium (coverage report rendering), prometheus and promtool
 # (deploy checks) and the npm HAR validator (bundle checks). It is idempotent
-# and quiet when everything is there.
+# and quiet when everything is there. It also installs the OpenTelemetry JS
+# log exporter the events tests export OTLP/JSON with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +25,10 @@ harcheck=export/testdata/harcheck
 if [ -f "$harcheck/package.json" ] && [ ! -d "$harcheck/node_modules" ]; then
   echo "test-deps: installing the HAR validator (npm)" >&2
   (cd "$harcheck" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+otlpjs=events/testdata/otlpjs
+if [ -f "$otlpjs/package.json" ] && [ ! -d "$otlpjs/node_modules" ]; then
+  echo "test-deps: installing the OpenTelemetry JS exporter (npm)" >&2
+  (cd "$otlpjs" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
