@@ -185,7 +185,11 @@ func (l *leafCache) config(host string) (*tls.Config, error) {
 	if validity <= 0 {
 		return nil, fmt.Errorf("issue interception certificate for %s: the CA expired", h)
 	}
-	opts := pki.LeafOptions{CommonName: h, Validity: validity, Now: l.now}
+	// The subject names no host: the SAN alone carries it (an IP SAN for an
+	// IP address). OpenSSL checks a host-like common name against the CA's
+	// DNS name constraints, so a CN of "127.0.0.1" fails there as a
+	// "permitted subtree violation" however right the SAN is.
+	opts := pki.LeafOptions{Validity: validity, Now: l.now}
 	if ip := net.ParseIP(h); ip != nil {
 		opts.IPs = []net.IP{ip}
 	} else {

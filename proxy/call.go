@@ -101,6 +101,7 @@ func (c *call) captureRequest(req *http.Request) {
 		Proto:  req.Proto,
 		Header: req.Header.Clone(),
 	}
+	c.rec.Trace = traceOf(req.Header)
 }
 
 func (c *call) captureResponse(resp *http.Response) {

@@ -147,7 +147,8 @@ func TestBaseURLPathJoin(t *testing.T) {
 
 // TestMITMCertificate checks the certificate the app sees in HTTPS_PROXY
 // mode: issued by the per-install CA for the host, and not by goproxy's
-// built-in CA.
+// built-in CA, with the host in the SAN only (no common name, which
+// OpenSSL would check against the CA's DNS name constraints).
 func TestMITMCertificate(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	resp, _ := do(t, e.mitmClient(), newRequest(t, http.MethodGet, "https://"+proxy.StagingHost+"/v2/cards", nil))
@@ -155,6 +156,9 @@ func TestMITMCertificate(t *testing.T) {
 	mustVerifyChain(t, leaf, e.mitmCA.Pool(), proxy.StagingHost)
 	if leaf.Issuer.CommonName != e.mitmCA.Cert.Subject.CommonName || leaf.Issuer.CommonName == "GoProxy" {
 		t.Errorf("leaf issued by %q", leaf.Issuer.CommonName)
+	}
+	if leaf.Subject.CommonName != "" || !cmp.Equal(leaf.DNSNames, []string{proxy.StagingHost}) || len(leaf.IPAddresses) != 0 {
+		t.Errorf("leaf subject %q, DNS SANs %v, IP SANs %v", leaf.Subject, leaf.DNSNames, leaf.IPAddresses)
 	}
 	if got := e.mitmCA.Cert.PermittedDNSDomains; !cmp.Equal(got, []string{proxy.StagingHost}) {
 		t.Errorf("CA permitted domains = %v", got)

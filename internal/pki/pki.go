@@ -77,6 +77,8 @@ func NewCA(o CAOptions) (*Cert, error) {
 
 // LeafOptions describe a certificate issued by a CA.
 type LeafOptions struct {
+	// CommonName of the subject; empty means none (the subject then holds
+	// only the organization, and the SANs name the server).
 	CommonName string
 	// DNSNames and IPs become the SANs (server certificates).
 	DNSNames []string
@@ -106,7 +108,7 @@ func (ca *Cert) Issue(o LeafOptions) (*Cert, error) {
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: o.CommonName, Organization: []string{"evidence-proxy"}},
+		Subject:      pkix.Name{CommonName: o.CommonName, Organization: []string{"evidence-proxy"}}, // no CN when empty
 		NotBefore:    start,
 		NotAfter:     start.Add(orDefault(o.Validity, 365*24*time.Hour)),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
