@@ -5,10 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"mime"
-	"net/http"
 	"net/textproto"
+	"regexp"
 	"strings"
 	"sync"
 	"unsafe"
@@ -23,46 +24,17 @@ const FingerprintHexLen = 12
 // minKeyLen is the shortest redaction key accepted.
 const minKeyLen = 16
 
-// DefaultRedactHeaders returns the request and response headers whose
-// values are always replaced.
-func DefaultRedactHeaders() []string {
-	return []string{"X-API-Key", "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"}
-}
-
-// DefaultRedactFields returns the JSON field (and form or query parameter)
-// names whose values are always replaced, at any depth. Names are matched
-// case-insensitively with '_', '-', '.' and spaces ignored, so "cardNumber",
-// "card_number" and "CARD-NUMBER" are the same name. The Axys names are
-// among them: cardNumber, cvv, newPin/currentPin/oldPin, code (on the OTP
-// endpoints only, see Redactor).
-func DefaultRedactFields() []string {
-	return []string{
-		// card numbers
-		"pan", "cardNumber", "fullCardNumber", "cardNo", "cardNum", "primaryAccountNumber",
-		// card verification values
-		"cvv", "cvv2", "cvc", "cvc2", "securityCode", "cardSecurityCode",
-		// PINs
-		"pin", "newPin", "currentPin", "oldPin", "cardPin", "pinCode", "pinBlock",
-		// one-time codes
-		"otp", "otpCode", "oneTimePassword", "oneTimeCode",
-		// passwords and secrets
-		"password", "passwd", "passphrase", "secret", "clientSecret", "apiSecret", "secretKey",
-		// credential tokens and keys
-		"apiKey", "xApiKey", "accessToken", "refreshToken", "idToken", "authToken",
-		"sessionToken", "bearerToken", "authorization",
-		"privateKey", "privKey", "signingKey", "mnemonic", "seedPhrase",
-	}
-}
-
-// RedactOptions tune a Redactor. The zero value redacts every default kind
-// of secret.
+// RedactOptions tune a Redactor. The zero value applies the built-in
+// rules (DefaultRedactRules) and nothing else.
 type RedactOptions struct {
-	// ExtraHeaders are header names redacted in addition to
-	// DefaultRedactHeaders.
+	// ExtraHeaders are header names redacted in addition to the rules'.
 	ExtraHeaders []string
-	// ExtraFields are JSON field names redacted in addition to
-	// DefaultRedactFields.
+	// ExtraFields are field names (as RedactRules.Fields) redacted in
+	// addition to the rules'.
 	ExtraFields []string
+	// Rules are added to the built-in rules: a program's --redact-field
+	// values, its --redact-rules file, a preset.
+	Rules []*RedactRules
 	// DisableLuhn turns off the replacement of Luhn-valid digit runs (the
 	// named fields, headers and private keys are still redacted).
 	DisableLuhn bool
@@ -74,56 +46,140 @@ type RedactOptions struct {
 // fingerprints, so an auditor can see that two calls used the same API key
 // or card, while without the per-install key the fingerprint cannot be
 // tested against guessed values (a bare hash of a card number could be
-// brute-forced in seconds).
+// brute-forced in seconds). A secret is fingerprinted in its canonical
+// form: a card number has the same fingerprint bare, grouped, as a JSON
+// number in exponent form or percent-encoded.
 //
-// What is replaced:
-//   - the values of DefaultRedactHeaders and RedactOptions.ExtraHeaders;
-//   - in JSON bodies (and form bodies and URL query parameters), the values
-//     of DefaultRedactFields and RedactOptions.ExtraFields at any depth,
-//     including every scalar inside an object or array held by such a
-//     field; on URLs whose path has an "otp" segment (GET /otp/{token}),
-//     the "code" field too;
-//   - anywhere in bodies (text or binary), URL paths and queries, other
-//     header values and error messages: every run of 13–19 digits (bare,
-//     or grouped by single spaces or dashes as cards are printed) that
-//     does not start with 0 and passes the Luhn check, and every PEM
-//     private-key block; a JSON number that is such a run becomes a
-//     string;
+// What is replaced, in the canonical form of each value (see
+// canonical_decode.go) and in its original encoding:
+//   - the values of the rules' headers, and of headers whose names are
+//     secret names (X-Card-Pin, X-OTP, X-Auth-Token, X_API_KEY);
+//   - in JSON bodies, form bodies, URL query parameters and event
+//     attributes, the values of secret names (see redact_names.go and
+//     RedactRules) and of the rules' JSON paths, including every scalar
+//     inside an object or array held by such a name; on URLs whose path
+//     has an "otp" segment (GET /otp/{token}), the "code" field too;
+//   - anywhere (bodies, text or binary, URL paths, query names and values,
+//     header names and values, JSON keys and strings, event bodies, error
+//     messages): every run of 13–19 digits (bare, or grouped by single
+//     spaces or dashes as cards are printed) that does not start with 0
+//     and passes the Luhn check, every PEM private-key block, and every
+//     match of the rules' patterns; a JSON number whose value is such a
+//     run ("4111111111111111", "4.111111111111111e15", negative or not)
+//     becomes a string;
 //   - the password (or token) part of URL userinfo.
 //
 // Not replaced, on purpose: ids, amounts and timestamps (unless they happen
 // to be Luhn-valid 13–19 digit runs, about one in ten of those, which is
-// the price of never storing a card number), masked card numbers, and
-// the OTP listener token in /otp/{token} (it is only usable with the
-// mTLS certificate and API key, which are protected).
+// the price of never storing a card number), masked card numbers, the OTP
+// listener token in /otp/{token} (it is only usable with the mTLS
+// certificate and API key, which are protected), and the W3C trace and
+// span ids of a record (random hex, checked as such when received; they
+// tie a call to the app's own traces).
 //
 // A Redactor is safe for concurrent use.
 type Redactor struct {
-	key     []byte
-	headers map[string]bool // canonical header keys
-	fields  fieldMatcher
-	opts    RedactOptions
+	key []byte
+	// names are the secret names by family and the exact field names,
+	// and nameCache the verdicts on names seen.
+	names     *nameMatcher
+	nameCache *nameCache
+	// query holds exact names of query and form parameters (joined
+	// tokens).
+	query map[string]bool
+	// headers holds the canonical header names redacted by name.
+	headers map[string]bool
+	// headerVerdicts caches the verdict on common header names.
+	headerVerdicts map[string]bool
+	paths          []jsonPath
+	patterns       []*regexp.Regexp
+	pathFields     []pathFieldRule
+	opts           RedactOptions
 	// macs pools keyed HMAC states (hmac.New costs more than a short
 	// fingerprint).
 	macs sync.Pool
 }
 
+// pathFieldRule makes names secrets on URLs with a path segment.
+type pathFieldRule struct {
+	segment string
+	names   map[string]bool // joined tokens
+}
+
 // NewRedactor returns a Redactor keyed by key (at least 16 bytes; use
-// LoadOrCreateKey for a per-install key).
+// LoadOrCreateKey for a per-install key), applying the built-in rules and
+// those of opts.
 func NewRedactor(key []byte, opts RedactOptions) (*Redactor, error) {
 	if len(key) < minKeyLen {
 		return nil, errors.New("new redactor: key must be at least 16 bytes")
 	}
 	r := &Redactor{
-		key:     append([]byte(nil), key...),
-		headers: map[string]bool{},
-		fields:  newFieldMatcher(append(DefaultRedactFields(), opts.ExtraFields...)),
-		opts:    opts,
+		key:       append([]byte(nil), key...),
+		names:     newNameMatcher(),
+		nameCache: newNameCache(),
+		query:     map[string]bool{},
+		headers:   map[string]bool{},
+		opts:      opts,
 	}
-	for _, h := range append(DefaultRedactHeaders(), opts.ExtraHeaders...) {
+	rules := append([]*RedactRules{DefaultRedactRules(), {Headers: opts.ExtraHeaders, Fields: opts.ExtraFields}}, opts.Rules...)
+	for _, rs := range rules {
+		if err := r.add(rs); err != nil {
+			return nil, fmt.Errorf("new redactor: %w", err)
+		}
+	}
+	r.headerVerdicts = r.commonHeaderVerdicts()
+	return r, nil
+}
+
+// add compiles one set of rules into r.
+func (r *Redactor) add(rs *RedactRules) error {
+	if rs == nil {
+		return nil
+	}
+	for _, f := range rs.Families {
+		r.names.addFamily(f)
+	}
+	r.names.addQualifiers(rs.Qualifiers)
+	r.names.addModifiers(rs.Modifiers)
+	for _, f := range rs.Fields {
+		r.names.addExact(f)
+	}
+	for _, q := range rs.Query {
+		r.query[joinedName(q)] = true
+	}
+	for _, h := range rs.Headers {
 		r.headers[textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(h))] = true
 	}
-	return r, nil
+	for _, p := range rs.JSONPaths {
+		jp, err := parseJSONPath(p)
+		if err != nil {
+			return err
+		}
+		r.paths = append(r.paths, jp)
+	}
+	for _, p := range rs.Patterns {
+		re, err := regexp.Compile(p.Pattern)
+		if err != nil {
+			return fmt.Errorf("pattern %q: %w", p.Name, err)
+		}
+		r.patterns = append(r.patterns, re)
+	}
+	for _, pf := range rs.PathFields {
+		rule := pathFieldRule{segment: strings.ToLower(pf.Segment), names: map[string]bool{}}
+		for _, f := range pf.Fields {
+			rule.names[joinedName(f)] = true
+		}
+		r.pathFields = append(r.pathFields, rule)
+	}
+	return nil
+}
+
+// joinedName is a name as exact rules compare it: lowercased, without
+// separators.
+func joinedName(name string) string {
+	var t nameTokens
+	t.split([]byte(name))
+	return string(t.joined())
 }
 
 // Fingerprint returns the replacement text for the secret value:
@@ -135,6 +191,11 @@ func (r *Redactor) Fingerprint(value string) string {
 // isFingerprint reports whether s is already a replacement.
 func isFingerprint(s string) bool {
 	return len(s) == len("[redacted:]")+FingerprintHexLen && strings.HasPrefix(s, "[redacted:") && s[len(s)-1] == ']'
+}
+
+// isFingerprintBytes is isFingerprint for bytes, without copying them.
+func isFingerprintBytes(b []byte) bool {
+	return isFingerprint(unsafe.String(unsafe.SliceData(b), len(b)))
 }
 
 func (r *Redactor) fingerprint(value string) string {
@@ -152,23 +213,23 @@ func (r *Redactor) fingerprint(value string) string {
 }
 
 // Redact replaces the secrets of rec, adds their number to rec.Redactions
-// and returns it. Redacting a redacted record changes nothing. It never modifies the header maps, slices or structs it
-// was handed (the proxy may still be using them): changed parts are
-// replaced by copies in rec.
+// and returns it. Redacting a redacted record changes nothing. It never
+// modifies the header maps, slices or structs it was handed (the proxy may
+// still be using them): changed parts are replaced by copies in rec.
 func (r *Redactor) Redact(rec *evidence.Record) int {
-	otp := isOTPPath(rec.Request.URL)
+	ctx := r.urlContext(rec.Request.URL)
 	n := 0
 	var k int
 	rec.Request.URL, k = r.RedactURL(rec.Request.URL)
 	n += k
 	rec.Request.Header, k = r.redactHeader(rec.Request.Header)
 	n += k
-	n += r.redactBody(&rec.Request.Body, rec.Request.Header.Get("Content-Type"), otp)
+	n += r.redactBody(&rec.Request.Body, rec.Request.Header.Get("Content-Type"), ctx)
 	if rec.Response != nil {
 		resp := *rec.Response
 		resp.Header, k = r.redactHeader(resp.Header)
 		n += k
-		n += r.redactBody(&resp.Body, resp.Header.Get("Content-Type"), otp)
+		n += r.redactBody(&resp.Body, resp.Header.Get("Content-Type"), ctx)
 		rec.Response = &resp
 	}
 	if rec.Error != nil {
@@ -177,139 +238,17 @@ func (r *Redactor) Redact(rec *evidence.Record) int {
 		n += k
 		rec.Error = &e
 	}
+	if rec.Event != nil {
+		rec.Event, k = r.redactEvent(rec.Event)
+		n += k
+	}
 	rec.Redactions += n
 	return n
 }
 
-// RedactText replaces card numbers, private keys and URL credentials in
-// free text such as an error message or a log line.
-func (r *Redactor) RedactText(s string) (string, int) {
-	n := 0
-	if strings.Contains(s, "://") {
-		var b strings.Builder
-		rest := s
-		for {
-			i := strings.Index(rest, "://")
-			if i < 0 {
-				b.WriteString(rest)
-				break
-			}
-			start := strings.LastIndexAny(rest[:i], " \t\n\"'<(") + 1
-			end := i + strings.IndexAny(rest[i:]+" ", " \t\n\"'>)")
-			u, k := r.redactURLParts(rest[start:end])
-			n += k
-			b.WriteString(rest[:start])
-			b.WriteString(u)
-			rest = rest[end:]
-		}
-		s = b.String()
-	}
-	s, k := r.scanString(s)
-	return s, n + k
-}
-
-// RedactURL replaces secrets in a URL (absolute or a path with a query):
-// userinfo credentials, sensitive query parameters, and card numbers and
-// private keys in the path, query and fragment.
-func (r *Redactor) RedactURL(u string) (string, int) {
-	s, n := r.redactURLParts(u)
-	return s, n
-}
-
-func (r *Redactor) redactURLParts(u string) (string, int) {
-	n := 0
-	rest, fragment, hasFragment := strings.Cut(u, "#")
-	rest, query, hasQuery := strings.Cut(rest, "?")
-	rest, k := r.redactUserinfo(rest)
-	n += k
-	rest, k = r.scanString(rest)
-	n += k
-	if hasQuery {
-		query, k = r.redactQuery(query, false)
-		rest += "?" + query
-		n += k
-	}
-	if hasFragment {
-		fragment, k = r.scanString(fragment)
-		rest += "#" + fragment
-		n += k
-	}
-	return rest, n
-}
-
-// redactUserinfo replaces the password of "scheme://user:password@host",
-// or the whole userinfo when it has no password (a token used as a user
-// name).
-func (r *Redactor) redactUserinfo(u string) (string, int) {
-	i := strings.Index(u, "://")
-	if i < 0 {
-		return u, 0
-	}
-	authStart := i + 3
-	authEnd := len(u)
-	if j := strings.IndexByte(u[authStart:], '/'); j >= 0 {
-		authEnd = authStart + j
-	}
-	at := strings.LastIndexByte(u[authStart:authEnd], '@')
-	if at < 0 {
-		return u, 0
-	}
-	info := u[authStart : authStart+at]
-	user, pass, ok := strings.Cut(info, ":")
-	switch {
-	case isFingerprint(info) || (ok && isFingerprint(pass)):
-		return u, 0
-	case ok:
-		return u[:authStart] + user + ":" + r.fingerprint(pass) + u[authStart+at:], 1
-	default:
-		return u[:authStart] + r.fingerprint(info) + u[authStart+at:], 1
-	}
-}
-
-// redactHeader returns h with secrets replaced, copying it on first change.
-func (r *Redactor) redactHeader(h http.Header) (http.Header, int) {
-	var out http.Header
-	n := 0
-	for name, values := range h {
-		sensitive := r.headers[textproto.CanonicalMIMEHeaderKey(name)]
-		var changed []string
-		for i, v := range values {
-			nv, k := v, 0
-			switch {
-			case sensitive && v != "" && !isFingerprint(v):
-				nv, k = r.fingerprint(v), 1
-			case sensitive:
-			case strings.Contains(v, "://") || strings.HasPrefix(v, "/"):
-				nv, k = r.redactURLParts(v)
-			default:
-				nv, k = r.scanString(v)
-			}
-			if k == 0 {
-				continue
-			}
-			n += k
-			if changed == nil {
-				changed = append([]string(nil), values...)
-			}
-			changed[i] = nv
-		}
-		if changed == nil {
-			continue
-		}
-		if out == nil {
-			out = h.Clone()
-		}
-		out[name] = changed
-	}
-	if out == nil {
-		return h, 0
-	}
-	return out, n
-}
-
 // redactBody replaces the secrets of a captured body in place (a Body is a
 // value owned by the record).
-func (r *Redactor) redactBody(b *evidence.Body, contentType string, otp bool) int {
+func (r *Redactor) redactBody(b *evidence.Body, contentType string, ctx nameContext) int {
 	if b.Text == "" && b.Base64 == "" {
 		return 0
 	}
@@ -318,10 +257,10 @@ func (r *Redactor) redactBody(b *evidence.Body, contentType string, otp bool) in
 	var n int
 	switch {
 	case looksLikeJSON(p):
-		out, n = r.redactJSON(p, otp)
+		out, n = r.redactJSON(p, ctx, false)
 	case isForm(contentType):
 		var s string
-		s, n = r.redactQuery(string(p), otp)
+		s, n = r.redactQuery(string(p), ctx)
 		out = []byte(s)
 	default:
 		out, n = r.scanText(p)
@@ -349,25 +288,6 @@ func looksLikeJSON(p []byte) bool {
 func isForm(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mt == "application/x-www-form-urlencoded"
-}
-
-// isOTPPath reports whether the URL's path has an "otp" segment.
-func isOTPPath(u string) bool {
-	if i := strings.Index(u, "://"); i >= 0 {
-		u = u[i+3:]
-		if j := strings.IndexByte(u, '/'); j >= 0 {
-			u = u[j:]
-		} else {
-			return false
-		}
-	}
-	u, _, _ = strings.Cut(u, "?")
-	for seg := range strings.SplitSeq(u, "/") {
-		if strings.EqualFold(seg, "otp") {
-			return true
-		}
-	}
-	return false
 }
 
 // bodyView returns the bytes of b for the scanners. A text body is viewed

@@ -3,13 +3,16 @@ package recorder
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 )
 
-// JSON bodies are redacted by a tolerant lexer rather than by decoding and
-// re-encoding: every byte that is not a replaced value is kept as it was
-// (key order, spacing, number formatting), a replaced value is always a
-// JSON string, so valid JSON stays valid, and a body cut at the capture cap
-// (invalid JSON) is still redacted up to its last byte.
+// JSON documents (bodies, event attributes) are redacted by a tolerant
+// lexer rather than by decoding and re-encoding: every byte that is not a
+// replaced span is kept as it was (key order, spacing, number formatting,
+// escapes), a replaced value is always a JSON string, so valid JSON stays
+// valid, and a body cut at the capture cap (invalid JSON) is still
+// redacted up to its last byte. Keys and strings are looked at in their
+// canonical form: JSON escapes decoded, then percent-encoding.
 
 // jsonFrame is one open object or array.
 type jsonFrame struct {
@@ -21,87 +24,135 @@ type jsonFrame struct {
 	expectKey bool
 	// keySensitive says whether the current key names a secret.
 	keySensitive bool
+	// key is the inside of the current key token (objects) and index the
+	// position of the current value (arrays), for JSON paths.
+	key   []byte
+	index int
 }
 
+// shallowFrames is how many open containers are held in place; deeper
+// ones go to a slice (the frames are not a slice of the struct itself,
+// which would move every redaction's state to the heap).
+const shallowFrames = 16
+
 type jsonRedaction struct {
-	r     *Redactor
-	w     rewriter
-	stack []jsonFrame
-	otp   bool
+	r       *Redactor
+	w       rewriter
+	shallow [shallowFrames]jsonFrame
+	deep    []jsonFrame
+	depth   int
+	ctx     nameContext
+	// attrs says the document is event attributes, whose keys are
+	// attribute names (http.request.header.x-api-key names a header).
+	attrs bool
 	keys  keyCache
 }
 
-// keyCache remembers the verdict on the last raw keys seen: the same few
-// keys repeat in every element of a JSON list.
+// keyCache remembers the verdicts on the raw keys seen in the document:
+// the same few keys repeat in every element of a JSON list. It is direct
+// mapped by a cheap hash of the key; a collision only costs a new verdict.
 type keyCache struct {
-	raw       [16][]byte // slices of the document being redacted
-	sensitive [16]bool
-	n, next   int
+	entries [64]keyVerdict
 }
 
-func (c *keyCache) lookup(raw []byte) (sensitive, ok bool) {
-	for i := range c.n {
-		if bytes.Equal(c.raw[i], raw) {
-			return c.sensitive[i], true
-		}
+type keyVerdict struct {
+	raw       []byte // a slice of the document being redacted
+	sensitive bool
+	// clean says the key itself holds no card number or pattern match.
+	clean bool
+}
+
+func keySlot(raw []byte) int {
+	h := uint(len(raw))
+	if len(raw) > 0 {
+		h = h*31 + uint(raw[0])
+		h = h*31 + uint(raw[len(raw)-1])
+		h = h*31 + uint(raw[len(raw)/2])
 	}
-	return false, false
+	return int(h % 64)
 }
 
-func (c *keyCache) add(raw []byte, sensitive bool) {
-	c.raw[c.next], c.sensitive[c.next] = raw, sensitive
-	c.next = (c.next + 1) % len(c.raw)
-	c.n = max(c.n, c.next)
-	if c.next == 0 {
-		c.n = len(c.raw)
-	}
+func (c *keyCache) lookup(raw []byte) (*keyVerdict, bool) {
+	e := &c.entries[keySlot(raw)]
+	return e, e.raw != nil && bytes.Equal(e.raw, raw)
 }
 
-// redactJSON redacts a JSON (or JSON-looking) document. otp makes the
-// generic "code" field a secret, for the OTP endpoints.
-func (r *Redactor) redactJSON(src []byte, otp bool) ([]byte, int) {
-	var frames [16]jsonFrame
-	j := jsonRedaction{r: r, w: rewriter{src: src}, stack: frames[:0], otp: otp}
+// jsonStringMode is how the inside of a JSON string is decoded.
+const jsonStringMode = decodeJSON | decodePercent
+
+// redactJSON redacts a JSON (or JSON-looking) document. ctx adds the
+// path-field rules of the record's URL; attrs says the keys are event
+// attribute names.
+func (r *Redactor) redactJSON(src []byte, ctx nameContext, attrs bool) ([]byte, int) {
+	j := jsonRedaction{r: r, w: rewriter{src: src}, ctx: ctx, attrs: attrs}
 	j.run()
 	return j.w.result(), j.w.n
 }
 
+// frame returns the open container at depth i (0 is the outermost).
+func (j *jsonRedaction) frame(i int) *jsonFrame {
+	if i < shallowFrames {
+		return &j.shallow[i]
+	}
+	return &j.deep[i-shallowFrames]
+}
+
 func (j *jsonRedaction) top() *jsonFrame {
-	if len(j.stack) == 0 {
+	if j.depth == 0 {
 		return nil
 	}
-	return &j.stack[len(j.stack)-1]
+	return j.frame(j.depth - 1)
+}
+
+func (j *jsonRedaction) push(f jsonFrame) {
+	if j.depth < shallowFrames {
+		j.shallow[j.depth] = f
+	} else {
+		j.deep = append(j.deep[:j.depth-shallowFrames], f)
+	}
+	j.depth++
+}
+
+func (j *jsonRedaction) pop() {
+	if j.depth > 0 {
+		j.depth--
+	}
 }
 
 // valueSensitive reports whether a value starting now is a secret.
 func (j *jsonRedaction) valueSensitive() bool {
 	t := j.top()
-	return t != nil && (t.sensitive || (t.object && t.keySensitive))
+	if t == nil {
+		return false
+	}
+	if t.sensitive || (t.object && t.keySensitive) {
+		return true
+	}
+	for _, p := range j.r.paths {
+		if p.matches(j) {
+			return true
+		}
+	}
+	return false
 }
 
 func (j *jsonRedaction) run() {
 	src := j.w.src
 	for i := 0; i < len(src); {
 		switch c := src[i]; c {
-		case ' ', '\t', '\n', '\r':
-			i++
-		case '{', '[':
-			j.stack = append(j.stack, jsonFrame{object: c == '{', sensitive: j.valueSensitive(), expectKey: c == '{'})
-			i++
-		case '}', ']':
-			if len(j.stack) > 0 {
-				j.stack = j.stack[:len(j.stack)-1]
-			}
-			i++
-		case ',':
-			if t := j.top(); t != nil && t.object {
-				t.expectKey, t.keySensitive = true, false
-			}
-			i++
-		case ':':
-			if t := j.top(); t != nil && t.object {
+		case ' ', '\t', '\n', '\r', ':':
+			if t := j.top(); c == ':' && t != nil && t.object {
 				t.expectKey = false
 			}
+			i++
+		case '{', '[':
+			j.push(jsonFrame{object: c == '{', sensitive: j.valueSensitive(), expectKey: c == '{'})
+			i++
+		case '}', ']':
+			j.pop()
+			i++
+		case ',':
+			j.onComma()
 			i++
 		case '"':
 			end := jsonStringEnd(src, i)
@@ -122,6 +173,17 @@ func (j *jsonRedaction) run() {
 	}
 }
 
+func (j *jsonRedaction) onComma() {
+	t := j.top()
+	switch {
+	case t == nil:
+	case t.object:
+		t.expectKey, t.keySensitive = true, false
+	default:
+		t.index++
+	}
+}
+
 // jsonStringEnd returns the index just past the string token starting at
 // the quote src[i], or len(src) when it is not terminated.
 func jsonStringEnd(src []byte, i int) int {
@@ -130,7 +192,7 @@ func jsonStringEnd(src []byte, i int) int {
 		case '\\':
 			k++
 		case '"':
-			return k + 1
+			return min(k+1, len(src))
 		}
 	}
 	return len(src)
@@ -150,102 +212,171 @@ func jsonNumberEnd(src []byte, i int) int {
 	return k
 }
 
-// stringContent returns the text of the string token src[start:end]
-// (unescaped when it holds escapes) and whether it had escapes.
-func stringContent(src []byte, start, end int) ([]byte, bool) {
-	tok := src[start:end]
-	inner := tok[1:]
-	if len(tok) >= 2 && tok[len(tok)-1] == '"' {
-		inner = tok[1 : len(tok)-1]
+// stringInner returns the inside of the string token src[start:end]
+// (without its quotes; a token cut short has no closing quote).
+func stringInner(src []byte, start, end int) []byte {
+	if end-start >= 2 && src[end-1] == '"' && !escapedQuote(src[start+1:end-1]) {
+		return src[start+1 : end-1]
 	}
-	if bytes.IndexByte(inner, '\\') < 0 {
-		return inner, false
+	return src[start+1 : end]
+}
+
+// escapedQuote reports whether inner ends with an odd number of
+// backslashes, so that the quote after it is escaped (a token cut short).
+func escapedQuote(inner []byte) bool {
+	n := 0
+	for i := len(inner) - 1; i >= 0 && inner[i] == '\\'; i-- {
+		n++
 	}
-	var s string
-	if err := json.Unmarshal(tok, &s); err != nil {
-		return inner, false
-	}
-	return []byte(s), true
+	return n%2 == 1
 }
 
 func (j *jsonRedaction) onString(start, end int) {
 	src := j.w.src
-	t := j.top()
-	if t != nil && t.object && t.expectKey {
-		raw := src[start:end]
-		sensitive, ok := j.keys.lookup(raw)
-		if !ok {
-			key, _ := stringContent(src, start, end)
-			sensitive = j.r.fields.match(key, j.otp)
-			j.keys.add(raw, sensitive)
-		}
-		t.keySensitive = sensitive
-		if len(raw) >= minSecretText {
-			j.scanValue(start, end) // a card number used as a key
-		}
+	inner := stringInner(src, start, end)
+	if t := j.top(); t != nil && t.object && t.expectKey {
+		j.onKey(t, inner, start+1)
 		return
 	}
 	if j.valueSensitive() {
-		if text, _ := stringContent(src, start, end); len(text) > 0 && !isFingerprint(string(text)) {
-			j.w.replace(start, end, `"`+j.r.fingerprint(digitsOnly(string(text)))+`"`)
+		d := canonical(inner, decodeJSON)
+		if len(d.text) > 0 && !isFingerprintBytes(d.text) {
+			j.w.replace(start, end, `"`+j.r.fingerprint(digitsOnly(string(d.text)))+`"`)
 		}
 		return
 	}
-	j.scanValue(start, end)
+	j.scanValue(start+1, inner)
 }
 
-// scanValue replaces card numbers and private keys inside the string token
-// src[start:end].
-func (j *jsonRedaction) scanValue(start, end int) {
-	src := j.w.src
-	text, escaped := stringContent(src, start, end)
-	if len(text) < minSecretText {
+// onKey judges the key whose inside, inner, starts at base, and scans it
+// for card numbers (a card number used as a key).
+func (j *jsonRedaction) onKey(t *jsonFrame, inner []byte, base int) {
+	t.key = inner
+	v, ok := j.keys.lookup(inner)
+	if !ok {
+		key := canonical(inner, decodeJSON).text
+		*v = keyVerdict{raw: inner, sensitive: j.r.secretName(key, j.ctx, false) || (j.attrs && j.r.attrHeaderSecret(key))}
+	}
+	t.keySensitive = v.sensitive
+	if v.clean || (len(inner) < minSecretText && len(j.r.patterns) == 0) {
 		return
 	}
-	out, n := j.r.scanText(text)
+	v.clean = j.r.scanInto(&j.w, base, inner, jsonStringMode) == 0
+}
+
+// attrHeaderSecret reports whether an event attribute key names a secret
+// header (OpenTelemetry's http.request.header.<name>).
+func (r *Redactor) attrHeaderSecret(key []byte) bool {
+	for _, prefix := range []string{"http.request.header.", "http.response.header."} {
+		if len(key) > len(prefix) && string(key[:len(prefix)]) == prefix {
+			return r.headerSecret(string(key[len(prefix):]))
+		}
+	}
+	return false
+}
+
+// scanValue replaces the secrets inside a string value whose inside,
+// inner, starts at base. A string holding a URL with a query is redacted
+// as a URL, so its secret parameters go too.
+func (j *jsonRedaction) scanValue(base int, inner []byte) {
+	if len(inner) < minSecretText && len(j.r.patterns) == 0 {
+		return
+	}
+	if bytes.IndexByte(inner, '?') >= 0 && bytes.IndexByte(inner, '/') >= 0 {
+		if j.scanURLValue(base, inner) {
+			return
+		}
+	}
+	j.r.scanInto(&j.w, base, inner, jsonStringMode)
+}
+
+// scanURLValue redacts a string value holding a URL; it reports false
+// when the value is not one.
+func (j *jsonRedaction) scanURLValue(base int, inner []byte) bool {
+	d := canonical(inner, decodeJSON)
+	u := string(d.text)
+	if !strings.Contains(u, "://") && !strings.HasPrefix(u, "/") || !strings.Contains(u, "?") {
+		return false
+	}
+	out, n := j.r.redactURLParts(u, j.ctx)
 	if n == 0 {
-		return
+		return true
 	}
-	if escaped {
-		j.w.replace(start, end, string(jsonQuote(out)))
-		j.w.n += n - 1
-		return
+	if !d.identity() {
+		out = string(jsonQuoteInner(out))
 	}
-	// Unescaped content: the replacements contain nothing that needs
-	// escaping, so the new text goes between the original quotes.
-	contentEnd := end
-	if end-start >= 2 && src[end-1] == '"' {
-		contentEnd = end - 1
-	}
-	j.w.replace(start+1, contentEnd, string(out))
+	j.w.replace(base, base+len(inner), out)
 	j.w.n += n - 1
+	return true
 }
 
 func (j *jsonRedaction) onNumber(start, end int) {
 	tok := j.w.src[start:end]
 	if j.valueSensitive() {
-		j.w.replace(start, end, `"`+j.r.fingerprint(string(tok))+`"`)
+		v := string(tok)
+		if digits, ok := numberDigits(tok, 64); ok {
+			v = digits
+		}
+		j.w.replace(start, end, `"`+j.r.fingerprint(v)+`"`)
 		return
 	}
-	if j.r.opts.DisableLuhn || len(tok) < minPANDigits || len(tok) > maxPANDigits {
-		return
-	}
-	for _, c := range tok {
-		if !isDigit(c) {
+	if !j.r.opts.DisableLuhn {
+		if digits, ok := panNumber(tok); ok {
+			j.w.replace(start, end, `"`+j.r.fingerprint(digits)+`"`)
 			return
 		}
 	}
-	if panCandidate(tok, [][2]int{{0, len(tok)}}) {
-		j.w.replace(start, end, `"`+j.r.fingerprint(string(tok))+`"`)
+	if len(j.r.patterns) > 0 {
+		var buf [4]hit
+		if hits := j.r.scanPatterns(tok, buf[:0]); len(hits) > 0 {
+			j.w.replace(start, end, `"`+j.r.fingerprint(string(tok))+`"`)
+		}
 	}
 }
 
-// jsonQuote encodes s as a JSON string without HTML escaping.
-func jsonQuote(s []byte) []byte {
+// panNumber returns the digits of a JSON number token whose value is a
+// card number: an integer of 13–19 digits, not starting with 0,
+// Luhn-valid, whatever its sign or form (4111111111111111,
+// -4111111111111111, 4111111111111111.0, 4.111111111111111e15).
+func panNumber(tok []byte) (string, bool) {
+	digits := tok
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	plain := true
+	for _, c := range digits {
+		if !isDigit(c) {
+			plain = false
+			break
+		}
+	}
+	switch {
+	case plain && (len(digits) < minPANDigits || len(digits) > maxPANDigits):
+		return "", false
+	case !plain && len(tok) < minPANDigits && bytes.IndexAny(tok, "eE") < 0:
+		// Without an exponent, 13 integer digits need 13 bytes.
+		return "", false
+	case !plain:
+		s, ok := numberDigits(tok, maxPANDigits)
+		if !ok || len(s) < minPANDigits {
+			return "", false
+		}
+		digits = []byte(s)
+	}
+	if !panCandidate(digits, [][2]int{{0, len(digits)}}) {
+		return "", false
+	}
+	return string(digits), true
+}
+
+// jsonQuoteInner encodes s as the inside of a JSON string, without HTML
+// escaping.
+func jsonQuoteInner(s string) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	// Encoding a string cannot fail.
-	_ = enc.Encode(string(s))
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	_ = enc.Encode(s)
+	out := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return out[1 : len(out)-1]
 }

@@ -2,13 +2,17 @@ package recorder
 
 import (
 	"bytes"
+	"cmp"
+	"slices"
 	"strings"
+	"unsafe"
 )
 
 // This file holds the format-free scanners: card numbers found by the Luhn
-// check and PEM private-key blocks. They run over any text the recorder
-// keeps (bodies, URL paths and query values, header values, error messages)
-// and over the string values of JSON bodies.
+// check, PEM private-key blocks and the rules' patterns. They run over the
+// canonical form (see canonical_decode.go) of any text the recorder keeps:
+// bodies, URL paths, query names and values, header names and values,
+// error messages, and the keys and string values of JSON documents.
 
 const (
 	minPANDigits = 13
@@ -23,7 +27,8 @@ const (
 
 // rewriter builds a copy of src with some spans replaced. It copies nothing
 // until the first replacement, so scanning text without secrets allocates
-// nothing.
+// nothing. Replacements come in order; one that overlaps the previous is
+// cut to what is left of it.
 type rewriter struct {
 	src  []byte
 	out  []byte
@@ -32,6 +37,10 @@ type rewriter struct {
 }
 
 func (w *rewriter) replace(start, end int, repl string) {
+	start = max(start, w.last)
+	if end <= start {
+		return
+	}
 	if w.out == nil {
 		w.out = make([]byte, 0, len(w.src)+len(repl))
 	}
@@ -46,6 +55,144 @@ func (w *rewriter) result() []byte {
 		return w.src
 	}
 	return append(w.out, w.src[w.last:]...)
+}
+
+// hit is a secret found in a decoded text: text[start:end].
+type hit struct {
+	start, end int
+	// digits says the fingerprint is of the digits only, so that a card
+	// number grouped by spaces or dashes correlates with the bare one.
+	digits bool
+}
+
+// scanInto finds the secrets of src, a text of encoding mode, and
+// replaces them in w, whose source holds src at base. It returns how many
+// it replaced.
+func (r *Redactor) scanInto(w *rewriter, base int, src []byte, mode decodeMode) int {
+	if len(r.patterns) == 0 && !needsDecoding(src, mode) && !mayHoldSecret(src) {
+		return 0
+	}
+	d := canonical(src, mode)
+	return r.scanDecoded(w, base, &d)
+}
+
+// scanDecoded is scanInto for a text already in canonical form.
+func (r *Redactor) scanDecoded(w *rewriter, base int, d *canonicalText) int {
+	if len(r.patterns) == 0 && !mayHoldSecret(d.text) {
+		return 0
+	}
+	var buf [8]hit
+	hits := r.findSecrets(d.text, buf[:0])
+	before := w.n
+	for _, h := range hits {
+		start, end := d.span(h.start, h.end)
+		w.replace(base+start, base+end, r.hitFingerprint(d.text[h.start:h.end], h.digits))
+	}
+	return w.n - before
+}
+
+func (r *Redactor) hitFingerprint(secret []byte, digits bool) string {
+	if digits {
+		return r.fingerprint(digitsOnly(string(secret)))
+	}
+	return r.fingerprint(string(secret))
+}
+
+// needsDecoding reports whether src may differ from its canonical form.
+func needsDecoding(src []byte, mode decodeMode) bool {
+	return (mode&decodeJSON != 0 && bytes.IndexByte(src, '\\') >= 0) ||
+		(mode&(decodePercent|decodePlus) != 0 && bytes.IndexByte(src, '%') >= 0) ||
+		(mode&decodePlus != 0 && bytes.IndexByte(src, '+') >= 0)
+}
+
+// findSecrets appends to hits the secrets of the canonical text, in
+// order and not overlapping.
+func (r *Redactor) findSecrets(text []byte, hits []hit) []hit {
+	first := len(hits)
+	if bytes.Contains(text, pemBegin) {
+		hits = scanPEM(text, hits)
+	}
+	pems := len(hits)
+	if !r.opts.DisableLuhn && hasDigits(text, minPANDigits) {
+		hits = scanPANs(text, hits)
+	}
+	before := len(hits)
+	if len(r.patterns) > 0 {
+		hits = r.scanPatterns(text, hits)
+	}
+	// Each scanner finds its hits in order; sort when two found some.
+	if sources := btoi(pems > first) + btoi(before > pems) + btoi(len(hits) > before); sources > 1 {
+		hits = append(hits[:first], sortHits(hits[first:])...)
+	}
+	return hits
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sortHits orders hits by start and drops those overlapping an earlier
+// one.
+func sortHits(hits []hit) []hit {
+	slices.SortFunc(hits, func(a, b hit) int { return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(b.end, a.end)) })
+	out := hits[:1]
+	for _, h := range hits[1:] {
+		if h.start >= out[len(out)-1].end {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// scanPatterns appends the matches of the rules' patterns, except those
+// touching a fingerprint already in the text (so redacting twice changes
+// nothing).
+func (r *Redactor) scanPatterns(text []byte, hits []hit) []hit {
+	fps := fingerprintSpans(text)
+	for _, re := range r.patterns {
+		for _, m := range re.FindAllIndex(text, -1) {
+			if m[1] > m[0] && !overlapsAny(fps, m[0], m[1]) {
+				hits = append(hits, hit{start: m[0], end: m[1]})
+			}
+		}
+	}
+	if len(r.patterns) > 1 && len(hits) > 1 {
+		hits = sortHits(hits)
+	}
+	return hits
+}
+
+var fingerprintPrefix = []byte("[redacted:")
+
+// fingerprintSpans returns where text holds fingerprints.
+func fingerprintSpans(text []byte) [][2]int {
+	var spans [][2]int
+	for i := 0; ; {
+		k := bytes.Index(text[i:], fingerprintPrefix)
+		if k < 0 {
+			return spans
+		}
+		start := i + k
+		end := start + len(fingerprintPrefix) + FingerprintHexLen + 1
+		if end <= len(text) && isFingerprint(string(text[start:end])) {
+			spans = append(spans, [2]int{start, end})
+			i = end
+			continue
+		}
+		i = start + 1
+	}
+}
+
+func overlapsAny(spans [][2]int, start, end int) bool {
+	for _, s := range spans {
+		if start < s[1] && s[0] < end {
+			return true
+		}
+	}
+	return false
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -118,12 +265,11 @@ func panCandidate(src []byte, g [][2]int) bool {
 	return luhnValid(src[g[0][0]:g[len(g)-1][1]])
 }
 
-// scanPANs replaces every card-number-shaped, Luhn-valid digit run of
-// w.src. A run longer than 19 digits is not a card number and is kept, so
-// long ids and hashes survive; so are amounts, timestamps and ids that fail
-// the Luhn check.
-func (r *Redactor) scanPANs(w *rewriter) {
-	src := w.src
+// scanPANs appends the card-number-shaped, Luhn-valid digit runs of src.
+// A run longer than 19 digits is not a card number and is kept, so long ids
+// and hashes survive; so are amounts, timestamps and ids that fail the Luhn
+// check.
+func scanPANs(src []byte, hits []hit) []hit {
 	var groups [maxPANGroups][2]int
 	for i := 0; i < len(src); {
 		if !isDigit(src[i]) {
@@ -146,21 +292,21 @@ func (r *Redactor) scanPANs(w *rewriter) {
 			break
 		}
 		if digits >= minPANDigits {
-			r.replaceWindows(w, g)
+			hits = panWindows(src, g, hits)
 		}
 		i = j
 	}
+	return hits
 }
 
-// replaceWindows replaces, left to right and longest first, the windows of
+// panWindows appends, left to right and longest first, the windows of
 // consecutive groups that form a card number.
-func (r *Redactor) replaceWindows(w *rewriter, g [][2]int) {
+func panWindows(src []byte, g [][2]int, hits []hit) []hit {
 	for k := 0; k < len(g); {
 		matched := false
 		for e := len(g); e > k; e-- {
-			if panCandidate(w.src, g[k:e]) {
-				start, end := g[k][0], g[e-1][1]
-				w.replace(start, end, r.fingerprint(digitsOnly(string(w.src[start:end]))))
+			if panCandidate(src, g[k:e]) {
+				hits = append(hits, hit{start: g[k][0], end: g[e-1][1], digits: true})
 				k, matched = e, true
 				break
 			}
@@ -169,6 +315,7 @@ func (r *Redactor) replaceWindows(w *rewriter, g [][2]int) {
 			k++
 		}
 	}
+	return hits
 }
 
 var (
@@ -177,16 +324,15 @@ var (
 	pemDash  = []byte("-----")
 )
 
-// scanPEM replaces PEM blocks whose label names a private key ("PRIVATE
-// KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY"…)
-// from BEGIN to the matching END line. A block without its END line (a
-// truncated body) is replaced up to the end of the text.
-func (r *Redactor) scanPEM(w *rewriter) {
-	src := w.src
+// scanPEM appends the PEM blocks whose label names a private key
+// ("PRIVATE KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "OPENSSH
+// PRIVATE KEY"…), from BEGIN to the matching END line. A block without its
+// END line (a truncated body) runs to the end of the text.
+func scanPEM(src []byte, hits []hit) []hit {
 	for i := 0; i < len(src); {
 		k := bytes.Index(src[i:], pemBegin)
 		if k < 0 {
-			return
+			return hits
 		}
 		start := i + k
 		labelStart := start + len(pemBegin)
@@ -201,42 +347,55 @@ func (r *Redactor) scanPEM(w *rewriter) {
 			continue
 		}
 		end := len(src)
-		endMarker := append(append(append([]byte{}, pemEnd...), label...), pemDash...)
-		if m := bytes.Index(src[labelStart:], endMarker); m >= 0 {
-			end = labelStart + m + len(endMarker)
+		if m := pemEndOf(src[labelStart:], label); m >= 0 {
+			end = labelStart + m
 		}
-		w.replace(start, end, r.fingerprint(string(src[start:end])))
+		hits = append(hits, hit{start: start, end: end})
 		i = end
+	}
+	return hits
+}
+
+// pemEndOf returns the index just past the END line of label in p, or -1.
+func pemEndOf(p, label []byte) int {
+	for i := 0; ; {
+		m := bytes.Index(p[i:], pemEnd)
+		if m < 0 {
+			return -1
+		}
+		rest := p[i+m+len(pemEnd):]
+		if bytes.HasPrefix(rest, label) && bytes.HasPrefix(rest[len(label):], pemDash) {
+			return i + m + len(pemEnd) + len(label) + len(pemDash)
+		}
+		i += m + len(pemEnd)
 	}
 }
 
-// scanText replaces private keys and card numbers in p. It returns p itself
-// when nothing was found.
+// scanText replaces the secrets of a text body (percent-decoded). It
+// returns p itself when nothing was found.
 func (r *Redactor) scanText(p []byte) ([]byte, int) {
-	n := 0
-	if bytes.Contains(p, pemBegin) {
-		w := rewriter{src: p}
-		r.scanPEM(&w)
-		p, n = w.result(), w.n
-	}
-	if r.opts.DisableLuhn || !hasDigits(p, minPANDigits) {
-		return p, n
-	}
 	w := rewriter{src: p}
-	r.scanPANs(&w)
-	return w.result(), n + w.n
+	r.scanInto(&w, 0, p, decodePercent)
+	return w.result(), w.n
 }
 
 // scanString is scanText for strings.
 func (r *Redactor) scanString(s string) (string, int) {
-	if !mayHoldSecret(s) {
+	if s == "" {
 		return s, 0
 	}
-	out, n := r.scanText([]byte(s))
+	out, n := r.scanText(stringBytes(s))
 	if n == 0 {
 		return s, 0
 	}
 	return string(out), n
+}
+
+// stringBytes views s as bytes for the scanners, which only read their
+// input: every rewrite goes to a new buffer (see rewriter). Never write
+// to the result.
+func stringBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // hasDigits reports whether p holds at least n ASCII digits.
@@ -252,20 +411,8 @@ func hasDigits(p []byte, n int) bool {
 	return false
 }
 
-// mayHoldSecret is a cheap pre-check for scanString: a card number needs
+// mayHoldSecret is a cheap pre-check for the scanners: a card number needs
 // 13 digits, a PEM block its BEGIN line.
-func mayHoldSecret(s string) bool {
-	if strings.Contains(s, "-----BEGIN ") {
-		return true
-	}
-	digits := 0
-	for i := 0; i < len(s); i++ {
-		if isDigit(s[i]) {
-			digits++
-			if digits >= minPANDigits {
-				return true
-			}
-		}
-	}
-	return false
+func mayHoldSecret(p []byte) bool {
+	return hasDigits(p, minPANDigits) || bytes.Contains(p, pemBegin)
 }

@@ -1,0 +1,104 @@
+package recorder
+
+import (
+	"net/http"
+	"net/textproto"
+	"strings"
+)
+
+// commonHeaders are header names seen on most calls; their verdicts are
+// worked out once per Redactor.
+var commonHeaders = []string{
+	"Accept", "Accept-Encoding", "Accept-Language", "Access-Control-Allow-Origin", "Age",
+	"Cache-Control", "Connection", "Content-Encoding", "Content-Language", "Content-Length",
+	"Content-Security-Policy", "Content-Type", "Date", "Etag", "Expires", "Host", "If-None-Match",
+	"Keep-Alive", "Last-Modified", "Location", "Origin", "Pragma", "Referer", "Retry-After",
+	"Server", "Strict-Transport-Security", "Traceparent", "Tracestate", "Transfer-Encoding",
+	"User-Agent", "Vary", "Via", "X-Content-Type-Options", "X-Forwarded-For", "X-Forwarded-Proto",
+	"X-Request-Id",
+}
+
+func (r *Redactor) commonHeaderVerdicts() map[string]bool {
+	v := make(map[string]bool, len(commonHeaders)+len(r.headers))
+	for _, h := range commonHeaders {
+		v[h] = r.headerSecretSlow(h)
+	}
+	for h := range r.headers {
+		v[h] = true
+	}
+	return v
+}
+
+// headerSecret reports whether the values of header name are secrets: it
+// is one of the rules' headers, or a secret name (X-Card-Pin, X-OTP,
+// X-Auth-Token, X_API_KEY).
+func (r *Redactor) headerSecret(name string) bool {
+	if v, ok := r.headerVerdicts[name]; ok {
+		return v
+	}
+	return r.headerSecretSlow(name)
+}
+
+func (r *Redactor) headerSecretSlow(name string) bool {
+	return r.headers[textproto.CanonicalMIMEHeaderKey(name)] || r.names.match(stringBytes(name))
+}
+
+// redactHeader returns h with secrets replaced, copying it on first change.
+// A header name holding a card number is renamed to its fingerprint.
+func (r *Redactor) redactHeader(h http.Header) (http.Header, int) {
+	var out http.Header
+	n := 0
+	for name, values := range h {
+		changed, k := r.redactHeaderValues(values, r.headerSecret(name))
+		newName, kn := name, 0
+		if hasDigits(stringBytes(name), minPANDigits) {
+			newName, kn = r.scanString(name)
+		}
+		if changed == nil && kn == 0 {
+			continue
+		}
+		n += k + kn
+		if out == nil {
+			out = h.Clone()
+		}
+		if changed != nil {
+			out[name] = changed
+		}
+		if kn > 0 {
+			out[newName] = append(out[newName], out[name]...)
+			delete(out, name)
+		}
+	}
+	if out == nil {
+		return h, 0
+	}
+	return out, n
+}
+
+// redactHeaderValues returns a copy of values with secrets replaced, or nil
+// when nothing changed.
+func (r *Redactor) redactHeaderValues(values []string, sensitive bool) ([]string, int) {
+	var changed []string
+	n := 0
+	for i, v := range values {
+		nv, k := v, 0
+		switch {
+		case sensitive && v != "" && !isFingerprint(v):
+			nv, k = r.fingerprint(v), 1
+		case sensitive:
+		case strings.Contains(v, "://") || strings.HasPrefix(v, "/"):
+			nv, k = r.RedactURL(v)
+		default:
+			nv, k = r.scanString(v)
+		}
+		if k == 0 {
+			continue
+		}
+		n += k
+		if changed == nil {
+			changed = append([]string(nil), values...)
+		}
+		changed[i] = nv
+	}
+	return changed, n
+}
