@@ -1,33 +1,54 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/evidence-proxy/evidence-proxy/proxy"
 )
 
-// runCA shows the per-install interception CA (creating it if needed, with
-// the same name constraints serve would give it) and how to make an app
-// trust it for HTTPS_PROXY mode.
-func runCA(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, _, err := loadConfigFor("ca",
-		"Show the interception CA used in HTTPS_PROXY mode and how to trust it.\nTakes serve's flags, so the CA matches what serve uses.",
-		args, os.Environ(), stderr)
-	if err != nil {
-		return err
+// newCACmd is "evidence-proxy ca": it shows the per-install interception
+// CA (creating it if needed, with the same name constraints serve would
+// give it) and how to make an app trust it for HTTPS_PROXY mode.
+func (c *cli) newCACmd() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "ca [flags]",
+		Short: "show the interception CA and how to trust it",
+		Long: `Show the interception CA used in HTTPS_PROXY mode and how to trust it, creating it
+on first use. Takes serve's flags (and environment), so the CA matches what serve uses.`,
+		Example: `  evidence-proxy ca --data-dir ./evidence-data
+  evidence-proxy ca --config serve.yaml`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := f.load(cmd.Flags(), c.environ)
+			if err != nil {
+				return err
+			}
+			return runCA(cmd.OutOrStdout(), cfg)
+		},
 	}
+	f.bind(cmd.Flags(), false)
+	return cmd
+}
+
+func runCA(stdout io.Writer, cfg serveConfig) error {
 	up, err := url.Parse(cfg.Upstream)
 	if err != nil {
 		return fmt.Errorf("--upstream: %w", err)
 	}
-	ca, err := loadCA(cfg, up)
+	hosts, err := proxy.AllowedHosts(up, cfg.AllowHosts)
+	if err != nil {
+		return fmt.Errorf("allowlist: %w", err)
+	}
+	ca, err := loadCA(cfg.DataDir, hosts, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
@@ -59,16 +80,4 @@ func runCA(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	w.printf("  export REQUESTS_CA_BUNDLE=%s   # Python requests", certPath)
 	w.printf("  keytool -importcert -alias evidence-proxy -file %s -keystore app.jks  # Java", certPath)
 	return w.err
-}
-
-// lineWriter prints lines and keeps the first error.
-type lineWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (l *lineWriter) printf(format string, a ...any) {
-	if l.err == nil {
-		_, l.err = fmt.Fprintf(l.w, format+"\n", a...)
-	}
 }

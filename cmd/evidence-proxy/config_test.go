@@ -63,7 +63,7 @@ func TestLoadServeConfig(t *testing.T) {
 		{name: "missing config file", args: []string{"--config", "testdata/config/nope.yaml"}, wantErr: "no such file"},
 		{name: "unknown environment variable", env: []string{"EVIDENCE_PROXY_LISTN=x"}, wantErr: "unknown environment variables: EVIDENCE_PROXY_LISTN"},
 		{name: "bad environment value", env: []string{"EVIDENCE_PROXY_BODY_CAP=many"}, wantErr: "EVIDENCE_PROXY_BODY_CAP"},
-		{name: "unknown flag", args: []string{"--listn", "x"}, wantErr: "flag provided but not defined"},
+		{name: "unknown flag", args: []string{"--listn", "x"}, wantErr: "unknown flag: --listn"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/evidence-proxy/evidence-proxy/coverage"
 	"github.com/evidence-proxy/evidence-proxy/export"
 	"github.com/evidence-proxy/evidence-proxy/internal/axysemu"
@@ -29,23 +31,41 @@ type demoOptions struct {
 	timeScale float64
 }
 
-// runDemo shows the whole product on one machine: the Axys staging
-// emulator and a real sidecar on free loopback ports, a scripted app that
-// integrates through the sidecar (base-URL mode, one part through
-// HTTPS_PROXY), then an exported, verified bundle and its coverage table.
-// Nothing is faked: requirements the script cannot produce in a minute stay
-// gaps, with the steps that would fill them.
-func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", "Run the emulator, the sidecar and a scripted integration app, then export and verify an evidence bundle.", stderr)
+// newDemoCmd is "evidence-proxy demo": the whole product on one machine.
+// The Axys staging emulator and a real sidecar run on free loopback ports,
+// a scripted app integrates through the sidecar (base-URL mode, one part
+// through HTTPS_PROXY), then a bundle is exported and verified and its
+// coverage table printed. Nothing is faked: requirements the script cannot
+// produce in a minute stay gaps, with the steps that would fill them.
+func newDemoCmd() *cobra.Command {
 	var o demoOptions
-	fs.StringVar(&o.out, "out", "evidence-demo", "directory for the demo's store, logs, credentials and bundle (emptied first)")
+	cmd := &cobra.Command{
+		Use:   "demo [flags]",
+		Short: "run emulator, proxy and a scripted app, then export and verify a bundle",
+		Long: `Run the Axys staging emulator, the sidecar and a scripted integration app on this
+machine, then export and verify an evidence bundle and print its coverage table.`,
+		Example: `  evidence-proxy demo
+  evidence-proxy demo --out /tmp/demo --seed 7`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), cmd.OutOrStdout()) },
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.out, "out", "evidence-demo", "`DIR` for the demo's store, logs, credentials and bundle (emptied first)")
 	fs.Int64Var(&o.seed, "seed", 42, "emulator seed: the same seed gives the same emulated world")
 	fs.Float64Var(&o.timeScale, "time-scale", 0.001, "factor compressing the emulator's delays (0.001: an hour in 3.6 s)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	return cmd
+}
+
+func (o demoOptions) validate() error {
+	if o.timeScale <= 0 {
+		return newUsageError("--time-scale %g must be positive", o.timeScale)
 	}
-	if fs.NArg() > 0 {
-		return usageError(fmt.Sprintf("demo: unexpected argument %q", fs.Arg(0)))
+	return nil
+}
+
+func (o demoOptions) run(ctx context.Context, stdout io.Writer) error {
+	if err := o.validate(); err != nil {
+		return err
 	}
 	start := time.Now()
 	if err := resetDemoDir(o.out); err != nil {

@@ -4,13 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/evidence-proxy/evidence-proxy/internal/axysemu"
 )
@@ -24,10 +26,10 @@ type emulateFlags struct {
 	chaos                               axysemu.Chaos
 }
 
-func newEmulateFlags(fs *flag.FlagSet) *emulateFlags {
+func newEmulateFlags(fs *pflag.FlagSet) *emulateFlags {
 	f := &emulateFlags{}
-	fs.StringVar(&f.listen, "listen", "127.0.0.1:8443", "address to serve mTLS on")
-	fs.StringVar(&f.certsDir, "certs-dir", defaultCertsDir(), "directory holding ca.pem, client-cert.pem, client-key.pem and api-key.txt (created on first run, reused later)")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8443", "`ADDR` to serve mTLS on")
+	fs.StringVar(&f.certsDir, "certs-dir", "", "`DIR` holding ca.pem, client-cert.pem, client-key.pem and api-key.txt, created on first run, reused later (default: evidence-proxy/emulator in the user's config directory)")
 	fs.StringVar(&f.profile, "profile", "staging", "staging, or production (same API, 404 on every /staging/* path)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (debug logs every call)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed of the emulated world, for reproducible runs; 0 picks one and prints it")
@@ -50,17 +52,27 @@ func defaultCertsDir() string {
 	return filepath.Join(dir, "evidence-proxy", "emulator")
 }
 
-func (f *emulateFlags) options(logger *slog.Logger) (axysemu.Options, error) {
-	profile, err := axysemu.ParseProfile(f.profile)
-	if err != nil {
-		return axysemu.Options{}, usageError(err.Error())
+// validate checks the flags without side effects.
+func (f *emulateFlags) validate() error {
+	if _, err := axysemu.ParseProfile(f.profile); err != nil {
+		return newUsageError("--profile: %v", err)
 	}
 	if f.timeScale <= 0 {
-		return axysemu.Options{}, usageError(fmt.Sprintf("--time-scale %g must be positive", f.timeScale))
+		return newUsageError("--time-scale %g must be positive", f.timeScale)
 	}
 	if err := f.chaos.Validate(); err != nil {
-		return axysemu.Options{}, usageError(err.Error())
+		return newUsageError("%v", err)
 	}
+	if _, err := parseLogLevel(f.logLevel); err != nil {
+		return newUsageError("--log-level: %v", err)
+	}
+	return nil
+}
+
+// options turns validated flags into the emulator's options, picking a
+// seed when none was given.
+func (f *emulateFlags) options(logger *slog.Logger) axysemu.Options {
+	profile, _ := axysemu.ParseProfile(f.profile)
 	if f.seed == 0 {
 		var b [8]byte
 		rand.Read(b[:])
@@ -69,22 +81,41 @@ func (f *emulateFlags) options(logger *slog.Logger) (axysemu.Options, error) {
 	return axysemu.Options{
 		Seed: f.seed, TimeScale: f.timeScale, Profile: profile, DenyAllowlist: f.deny,
 		Chaos: f.chaos, Logger: logger,
-	}, nil
+	}
 }
 
+func newEmulateCmd() *cobra.Command {
+	var f *emulateFlags
+	cmd := &cobra.Command{
+		Use:   "emulate [flags]",
+		Short: "serve the local Axys staging emulator",
+		Long: `Serve the local Axys staging emulator over mTLS, with the credentials a sidecar
+(or curl) needs written to --certs-dir on first run.`,
+		Example: `  evidence-proxy emulate
+  evidence-proxy emulate --listen 127.0.0.1:9443 --seed 7 --time-scale 0.01
+  evidence-proxy emulate --error-rate 0.05 --throttle-rate 0.02 --latency 200ms`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return f.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f = newEmulateFlags(cmd.Flags())
+	return cmd
+}
+
+// runEmulate runs "emulate" with args, as the command line would.
 func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("emulate", "serve the local Axys staging emulator over mTLS", stderr)
-	f := newEmulateFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
+	return run(ctx, append([]string{"emulate"}, args...), stdout, stderr)
+}
+
+func (f *emulateFlags) run(ctx context.Context, stdout, stderr io.Writer) error {
+	if err := f.validate(); err != nil {
 		return err
 	}
-	if _, err := parseLogLevel(f.logLevel); err != nil {
-		return usageError(fmt.Sprintf("--log-level: %v", err))
+	if f.certsDir == "" {
+		f.certsDir = defaultCertsDir()
 	}
-	opts, err := f.options(newLogger(stderr, f.logLevel))
-	if err != nil {
-		return err
-	}
+	opts := f.options(newLogger(stderr, f.logLevel))
 	creds, created, err := axysemu.LoadOrCreateCredentials(f.certsDir, time.Now())
 	if err != nil {
 		return fmt.Errorf("emulate: %w", err)

@@ -3,13 +3,13 @@
 // classifies the traffic against the auditor's coverage matrix and exports a
 // signed, verifiable evidence bundle for the go-live audit.
 //
-// Run "evidence-proxy help" for the subcommands.
+// Run "evidence-proxy help" for the subcommands. Exit codes: 0 success, 1
+// failure, 2 usage error, 3 a bundle that is intact but whose signer is
+// not pinned (verify).
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,69 +22,25 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "evidence-proxy:", err)
-		}
+		fmt.Fprintln(os.Stderr, "evidence-proxy:", err)
 		os.Exit(exitCode(err))
 	}
 }
 
-// command is one subcommand: its one-line summary and its entry point.
-type command struct {
-	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
-}
-
-func commands() map[string]command {
-	return map[string]command{
-		"serve":    {"run the recording proxy (the sidecar)", runServe},
-		"demo":     {"run emulator, proxy and a scripted app, then export and verify a bundle", runDemo},
-		"emulate":  {"serve the local Axys staging emulator", runEmulate},
-		"coverage": {"compute the coverage report from a store", runCoverage},
-		"export":   {"write an evidence bundle from a store or a running sidecar", runExport},
-		"verify":   {"check an evidence bundle's hashes, signature, chain and coverage", runVerify},
-		"merge":    {"combine bundles from several replicas into one", runMerge},
-		"ca":       {"show the interception CA and how to trust it", runCA},
-		"matrix":   {"show or check a coverage matrix", runMatrix},
-		"version":  {"print the version", runVersion},
-	}
-}
-
+// run executes one command line. Every error before a command starts
+// (unknown command or flag, wrong arguments) is a usage error, exit code 2.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(stdout)
-		return nil
+	started := false
+	root := newRootCmd(os.Environ(), func() { started = true })
+	root.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := checkCommand(root, args); err != nil {
+		return err
 	}
-	cmd, ok := commands()[args[0]]
-	if !ok {
-		usage(stderr)
-		return usageError(fmt.Sprintf("unknown command %q", args[0]))
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && !started {
+		return asUsageError(cmd, err)
 	}
-	return cmd.run(ctx, args[1:], stdout, stderr)
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: evidence-proxy <command> [flags]\n\ncommands:")
-	cmds := commands()
-	for _, name := range []string{"serve", "demo", "emulate", "coverage", "export", "verify", "merge", "ca", "matrix", "version"} {
-		fmt.Fprintf(w, "  %-9s %s\n", name, cmds[name].summary)
-	}
-	fmt.Fprintln(w, "\nRun \"evidence-proxy <command> --help\" for a command's flags.")
-}
-
-// usageError is a mistake on the command line: exit code 2.
-type usageError string
-
-func (e usageError) Error() string { return string(e) }
-
-func exitCode(err error) int {
-	var u usageError
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, &u):
-		return 2
-	default:
-		return 1
-	}
+	return withUsageLine(cmd, err)
 }

@@ -1,60 +1,67 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/evidence-proxy/evidence-proxy/coverage"
 )
 
-const matrixUsage = `usage: evidence-proxy matrix <subcommand>
-
-  show [--matrix FILE] [--format yaml|table]   print the coverage matrix in effect
-  check FILE                                   check a matrix file and say what it holds
-
-A matrix file with "extends: axys-v2" adds to the built-in matrix; any other
-file replaces it.`
-
-// runMatrix shows or checks a coverage matrix.
-func runMatrix(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stdout, matrixUsage)
-		return nil
+// newMatrixCmd is "evidence-proxy matrix show|check".
+func newMatrixCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "matrix <command>",
+		Short: "show or check a coverage matrix",
+		Long: `Show the coverage matrix in effect, or check a matrix file. A matrix file with
+"extends: axys-v2" adds to the built-in matrix; any other file replaces it.`,
+		Example: `  evidence-proxy matrix show --format table
+  evidence-proxy matrix check acme-matrix.yaml`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return unknownCommand(cmd, "matrix command", args[0])
+		},
 	}
-	switch args[0] {
-	case "show":
-		return matrixShow(args[1:], stdout, stderr)
-	case "check":
-		return matrixCheck(args[1:], stdout, stderr)
-	}
-	fmt.Fprintln(stderr, matrixUsage)
-	return usageError(fmt.Sprintf("unknown matrix subcommand %q", args[0]))
+	cmd.AddCommand(newMatrixShowCmd(), newMatrixCheckCmd())
+	return cmd
 }
 
-func matrixShow(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("matrix show", "print the coverage matrix in effect: the built-in one, or --matrix FILE", stderr)
-	path := fs.String("matrix", "", "matrix `FILE` (replaces the built-in matrix, or extends it with \"extends: axys-v2\")")
-	format := fs.String("format", "yaml", "output `format`: yaml (canonical, comments dropped) or table")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func newMatrixShowCmd() *cobra.Command {
+	var path, format string
+	cmd := &cobra.Command{
+		Use:   "show [flags]",
+		Short: "print the coverage matrix in effect",
+		Long:  "Print the coverage matrix in effect: the built-in one, or --matrix FILE.",
+		Example: `  evidence-proxy matrix show
+  evidence-proxy matrix show --matrix acme-matrix.yaml --format table`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return matrixShow(cmd.OutOrStdout(), path, format)
+		},
 	}
-	if fs.NArg() > 0 {
-		return usageError("matrix show takes no arguments")
+	cmd.Flags().StringVar(&path, "matrix", "", "matrix `FILE` (replaces the built-in matrix, or extends it with \"extends: axys-v2\")")
+	cmd.Flags().StringVar(&format, "format", "yaml", "output `FORMAT`: yaml (canonical, comments dropped) or table")
+	return cmd
+}
+
+func matrixShow(stdout io.Writer, path, format string) error {
+	if format != "yaml" && format != "table" {
+		return newUsageError("unknown --format %q (want yaml or table)", format)
 	}
-	m, err := coverage.LoadMatrix(*path)
+	m, err := coverage.LoadMatrix(path)
 	if err != nil {
 		return err
 	}
-	switch *format {
-	case "yaml":
+	if format == "yaml" {
 		_, err = stdout.Write(m.Canonical())
-	case "table":
+	} else {
 		err = writeMatrixTable(stdout, m)
-	default:
-		return usageError(fmt.Sprintf("unknown format %q (want yaml or table)", *format))
 	}
 	if err != nil {
 		return fmt.Errorf("write matrix: %w", err)
@@ -78,15 +85,21 @@ func writeMatrixTable(w io.Writer, m *coverage.Matrix) error {
 	return tw.Flush()
 }
 
-func matrixCheck(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("matrix check", "check a coverage matrix file: strict keys, known endpoints, areas, entities and rule kinds", stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func newMatrixCheckCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "check FILE",
+		Short:   "check a matrix file and say what it holds",
+		Long:    "Check a coverage matrix file: strict keys, known endpoints, areas, entities and rule kinds.",
+		Example: `  evidence-proxy matrix check acme-matrix.yaml`,
+		Args:    exactArgs(1, "one FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return matrixCheck(cmd.OutOrStdout(), args[0])
+		},
 	}
-	if fs.NArg() != 1 {
-		return usageError("matrix check takes one FILE")
-	}
-	m, err := coverage.LoadMatrix(fs.Arg(0))
+}
+
+func matrixCheck(stdout io.Writer, path string) error {
+	m, err := coverage.LoadMatrix(path)
 	if err != nil {
 		return err
 	}
@@ -102,6 +115,6 @@ func matrixCheck(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "ok: %s: matrix %s version %s, %d requirements (%s), sha256 %s\n",
-		fs.Arg(0), ref.ID, ref.Version, len(m.Requirements()), strings.Join(parts, ", "), ref.SHA256)
+		path, ref.ID, ref.Version, len(m.Requirements()), strings.Join(parts, ", "), ref.SHA256)
 	return nil
 }

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/evidence-proxy/evidence-proxy/recorder"
 )
@@ -20,9 +21,9 @@ type storeFlags struct {
 	db      string
 }
 
-func (f *storeFlags) bind(fs *flag.FlagSet) {
-	fs.StringVar(&f.dataDir, "data-dir", "./evidence-data", "data directory of a stopped sidecar")
-	fs.StringVar(&f.db, "db", "", "store file to read (e.g. a /snapshot copy); overrides --data-dir")
+func (f *storeFlags) bind(fs *pflag.FlagSet) {
+	fs.StringVar(&f.dataDir, "data-dir", "./evidence-data", "data `DIR` of a stopped sidecar")
+	fs.StringVar(&f.db, "db", "", "store `FILE` to read (e.g. a /snapshot copy); overrides --data-dir")
 }
 
 func (f *storeFlags) path() string {
@@ -41,42 +42,95 @@ func (f *storeFlags) openForRead() (*recorder.Store, error) {
 	return s, err
 }
 
-func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("coverage", "Compute the coverage report of a store, offline.", stderr)
-	var sf storeFlags
-	sf.bind(fs)
-	matrixPath := fs.String("matrix", "", "coverage matrix YAML (default: the built-in Axys v2 matrix)")
-	format := fs.String("format", "table", "json, md, html or table")
-	out := fs.String("out", "", "write the report to this file instead of stdout")
-	if err := parseFlags(fs, args); err != nil {
+// coverageOptions are coverage's flags.
+type coverageOptions struct {
+	store  storeFlags
+	from   snapshotSource
+	matrix string
+	format string
+	out    string
+}
+
+func (c *cli) newCoverageCmd() *cobra.Command {
+	var o coverageOptions
+	cmd := &cobra.Command{
+		Use:   "coverage [flags]",
+		Short: "compute the coverage report from a store",
+		Long: `Compute the coverage report of a store: a stopped sidecar's (--data-dir or --db),
+or a running one's, read through its admin listener's /snapshot (--from).`,
+		Example: `  evidence-proxy coverage --data-dir ./evidence-data
+  evidence-proxy coverage --from http://127.0.0.1:9090 --format md --out coverage.md
+  evidence-proxy coverage --db evidence-snapshot.db --format json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
+	}
+	fs := cmd.Flags()
+	o.store.bind(fs)
+	o.from.bind(fs)
+	fs.StringVar(&o.matrix, "matrix", "", "coverage matrix `FILE` (YAML; default: the built-in Axys v2 matrix)")
+	fs.StringVar(&o.format, "format", "table", "report `FORMAT`: json, md, html or table")
+	fs.StringVarP(&o.out, "out", "o", "", "write the report to this `FILE` instead of stdout")
+	return cmd
+}
+
+func (o *coverageOptions) validate() error {
+	if _, ok := reportWriter(o.format); !ok {
+		return newUsageError("unknown --format %q: json, md, html or table", o.format)
+	}
+	return nil
+}
+
+func (o *coverageOptions) run(cmd *cobra.Command) error {
+	if err := o.validate(); err != nil {
 		return err
 	}
-	if _, ok := reportWriter(*format); !ok {
-		return usageError(fmt.Sprintf("unknown --format %q: json, md, html or table", *format))
-	}
-	m, err := loadMatrix(*matrixPath)
+	ctx := cmd.Context()
+	m, err := loadMatrix(o.matrix)
 	if err != nil {
 		return err
 	}
-	store, err := sf.openForRead()
+	store, cleanup, err := o.from.open(ctx, o.store, "")
 	if err != nil {
 		return err
 	}
-	defer store.Close(context.WithoutCancel(ctx))
+	defer cleanup()
 	report, err := storeReport(ctx, store, m)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := writeReport(&buf, report, *format); err != nil {
+	if err := writeReport(&buf, report, o.format); err != nil {
 		return err
 	}
-	if *out == "" {
-		_, err = stdout.Write(buf.Bytes())
+	if o.out == "" {
+		_, err = cmd.OutOrStdout().Write(buf.Bytes())
 		return err
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(o.out, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// openStoreFrom opens the store a command reads: a running sidecar's
+// snapshot when src names one (downloaded into dir, "" for the system's
+// temporary directory, and removed by the returned cleanup), the stopped
+// store of sf otherwise.
+func openStoreFrom(ctx context.Context, src snapshotSource, sf storeFlags, dir string) (*recorder.Store, func(), error) {
+	remove := func() {}
+	if src.url != "" {
+		snap, err := src.fetch(ctx, dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		remove = func() { os.Remove(snap) }
+		sf.db = snap
+	}
+	store, err := sf.openForRead()
+	if err != nil {
+		remove()
+		return nil, nil, err
+	}
+	closeIt := closeStore(ctx, store)
+	return store, func() { closeIt(); remove() }, nil
 }

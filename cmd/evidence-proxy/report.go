@@ -31,7 +31,7 @@ func reportWriter(format string) (func(io.Writer, *coverage.Report) error, bool)
 func writeReport(w io.Writer, r *coverage.Report, format string) error {
 	write, ok := reportWriter(format)
 	if !ok {
-		return usageError(fmt.Sprintf("unknown report format %q: json, md, html or table", format))
+		return newUsageError("unknown report format %q: json, md, html or table", format)
 	}
 	return write(w, r)
 }

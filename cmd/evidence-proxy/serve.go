@@ -9,15 +9,18 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/admin"
+	"github.com/evidence-proxy/evidence-proxy/internal/buildinfo"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
 	"github.com/evidence-proxy/evidence-proxy/recorder"
 )
@@ -30,25 +33,52 @@ const (
 	signKeyFile   = "signing-key.pem"
 )
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, checkOnly, err := loadServeConfig(args, os.Environ(), stderr)
+// newServeCmd is "evidence-proxy serve".
+func (c *cli) newServeCmd() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "run the recording proxy (the sidecar)",
+		Long: `Run the recording proxy: forward the app's calls to the Axys staging API with the
+staging client certificate, record each one (redacted, fsynced, hash-chained) and
+serve live coverage and metrics on the admin listener.
+
+Configuration comes from flags, then EVIDENCE_PROXY_* environment variables, then
+the YAML file of --config (keys are the flag names), then the defaults; unknown
+keys and variables are errors. Nothing is created (data directory, store, CA,
+keys) until every check has passed and both listeners are bound.`,
+		Example: `  evidence-proxy serve --client-cert staging/client.crt --client-key staging/client.key \
+    --api-key-file staging/api-key --data-dir ./evidence-data
+  evidence-proxy serve --config serve.yaml --check-config --probe
+  EVIDENCE_PROXY_API_KEY_FILE=/run/secrets/api-key evidence-proxy serve --config serve.yaml`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.runServe(cmd, &f)
+		},
+	}
+	f.bind(cmd.Flags(), true)
+	return cmd
+}
+
+func (c *cli) runServe(cmd *cobra.Command, f *serveFlags) error {
+	cfg, src, err := f.load(cmd.Flags(), c.environ)
 	if err != nil {
 		return err
 	}
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
-	if checkOnly {
-		if _, err := newUpstreamTransport(cfg); err != nil {
-			return err
-		}
-		if _, err := loadMatrix(cfg.Matrix); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "configuration ok")
-		return nil
+	ctx := cmd.Context()
+	if f.check {
+		return checkConfig(ctx, cmd.OutOrStdout(), cfg, src, f.probe)
 	}
-	logger := newLogger(stderr, cfg.LogLevel)
+	if f.probe {
+		return newUsageError("--probe goes with --check-config (serve probes nothing else)")
+	}
+	logger := newLogger(cmd.ErrOrStderr(), cfg.LogLevel)
+	if src["api-key"] == "flag" {
+		logger.Warn("--api-key is visible in the process list to every user of this host; use --api-key-file or EVIDENCE_PROXY_API_KEY_FILE")
+	}
 	sc, err := openSidecar(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -56,10 +86,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return sc.run(ctx)
 }
 
-// sidecar is the running serve command: the store, the proxy, live coverage
-// and the admin listener, opened in that order and closed in reverse.
+// sidecar is the running serve command: the listeners, the store, live
+// coverage, the proxy and the admin server, opened in that order and
+// closed in reverse.
 type sidecar struct {
 	cfg    serveConfig
+	pre    *preflight
 	log    *slog.Logger
 	store  *recorder.Store
 	proxy  *proxy.Proxy
@@ -71,21 +103,31 @@ type sidecar struct {
 	admin  *http.Server
 }
 
+// openSidecar checks everything, binds both listeners, and only then
+// creates the data directory, the store, the keys and the CA: a start that
+// fails (bad configuration or certificate, busy port, locked store) leaves
+// nothing behind.
 func openSidecar(ctx context.Context, cfg serveConfig, logger *slog.Logger) (_ *sidecar, err error) {
-	sc := &sidecar{cfg: cfg, log: logger, reg: newRegistry()}
+	pre := runPreflight(cfg)
+	if err := pre.err(); err != nil {
+		return nil, fmt.Errorf("cannot start:\n%w", err)
+	}
+	sc := &sidecar{cfg: cfg, pre: pre, log: logger, reg: newRegistry()}
 	defer func() {
 		if err != nil {
 			sc.closeEarly()
 		}
 	}()
+	if sc.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	if sc.adminL, err = net.Listen("tcp", cfg.AdminListen); err != nil {
+		return nil, fmt.Errorf("admin listen: %w", err)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	matrix, err := loadMatrix(cfg.Matrix)
-	if err != nil {
-		return nil, err
-	}
-	sc.live = coverage.NewLive(matrix, sc.reg)
+	sc.live = coverage.NewLive(pre.matrix, sc.reg)
 	sc.feed = startLiveFeed(sc.live)
 	if sc.store, err = openStore(cfg, logger, sc.reg, sc.feed.onCommit); err != nil {
 		return nil, err
@@ -93,14 +135,12 @@ func openSidecar(ctx context.Context, cfg serveConfig, logger *slog.Logger) (_ *
 	if err := sc.rebuildCoverage(ctx); err != nil {
 		return nil, err
 	}
-	if sc.proxy, err = newProxy(cfg, logger, sc.reg, sc.store); err != nil {
+	ca, err := loadCA(cfg.DataDir, pre.hosts, logger)
+	if err != nil {
 		return nil, err
 	}
-	if sc.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
-	}
-	if sc.adminL, err = net.Listen("tcp", cfg.AdminListen); err != nil {
-		return nil, fmt.Errorf("admin listen: %w", err)
+	if sc.proxy, err = newProxy(pre, ca, logger, sc.reg, sc.store); err != nil {
+		return nil, err
 	}
 	sc.admin = &http.Server{
 		Handler:           sc.adminHandler(),
@@ -135,11 +175,26 @@ func newRegistry() *prometheus.Registry {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),
+		buildInfoGauge(buildinfo.Read(), toolVersion()),
 	)
 	return reg
 }
 
+// buildInfoGauge is evidence_proxy_build_info: 1, labelled with the build.
+func buildInfoGauge(info buildinfo.Info, version string) prometheus.Collector {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "evidence_proxy_build_info",
+		Help: "Always 1; the labels say which build of evidence-proxy is running.",
+	}, []string{"version", "revision", "modified", "goversion"})
+	g.WithLabelValues(version, info.Revision, strconv.FormatBool(info.Modified), info.GoVersion).Set(1)
+	return g
+}
+
 func (sc *sidecar) adminHandler() http.Handler {
+	return guardAdmin(sc.adminMux(), adminGuard{token: sc.pre.adminToken, hosts: sc.cfg.AdminHosts})
+}
+
+func (sc *sidecar) adminMux() http.Handler {
 	return admin.Handler(admin.Options{
 		Gatherer:    sc.reg,
 		Ready:       sc.ready,

@@ -124,7 +124,7 @@ func TestServeCheckConfig(t *testing.T) {
 	if err := run(context.Background(), append(p.args(t.TempDir(), p.goodCert, p.goodKey), "--check-config"), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if out.String() != "configuration ok\n" {
+	if !strings.HasSuffix(out.String(), "\nconfiguration ok\n") || !strings.Contains(out.String(), "effective configuration:") {
 		t.Errorf("check-config printed %q", out.String())
 	}
 	err := run(context.Background(), append(p.args(t.TempDir(), p.expiredCert, p.expKey), "--check-config"), &out, io.Discard)

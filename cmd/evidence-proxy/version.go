@@ -1,54 +1,37 @@
 package main
 
 import (
-	"context"
-	"flag"
 	"fmt"
-	"io"
-	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evidence-proxy/evidence-proxy/internal/buildinfo"
 )
 
-// version is set at build time with -ldflags "-X main.version=…"; otherwise
-// it comes from the module build info.
+// version is an older way to set the version at build time
+// (-ldflags "-X main.version=…", still used by the Dockerfile); "" or "dev"
+// defers to internal/buildinfo, whose own -X variable is the one to use.
 var version = ""
 
 func toolVersion() string {
-	if version != "" {
+	if version != "" && version != "dev" {
 		return version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
+	return buildinfo.Version()
 }
 
-func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("version", "print the version", stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "evidence-proxy", toolVersion())
-	return nil
-}
-
-// newFlagSet returns a flag set that reports errors instead of exiting.
-func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: evidence-proxy %s [flags]\n\n%s\n\nflags:\n", name, summary)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args and turns flag errors into usage errors.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version",
+		Long: `Print the version: the one linked in at build time, else the module version or
+the git revision the Go toolchain stamped ("-modified" for a modified tree).`,
+		Example: `  evidence-proxy version
+  evidence-proxy --version`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), "evidence-proxy", toolVersion())
 			return err
-		}
-		return usageError(err.Error())
+		},
 	}
-	return nil
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -66,55 +69,41 @@ func newUpstreamTransport(cfg serveConfig) (*http.Transport, error) {
 	return tr, nil
 }
 
-func newProxy(cfg serveConfig, logger *slog.Logger, reg prometheus.Registerer, rec proxy.Recorder) (*proxy.Proxy, error) {
-	up, err := url.Parse(cfg.Upstream)
-	if err != nil {
-		return nil, fmt.Errorf("--upstream: %w", err)
-	}
-	tr, err := newUpstreamTransport(cfg)
-	if err != nil {
-		return nil, err
-	}
-	ca, err := loadCA(cfg, up)
-	if err != nil {
-		return nil, err
-	}
-	o := proxy.Options{
-		Upstream:      up,
+func newProxy(pre *preflight, ca *pki.Cert, logger *slog.Logger, reg prometheus.Registerer, rec proxy.Recorder) (*proxy.Proxy, error) {
+	cfg := pre.cfg
+	p, err := proxy.New(proxy.Options{
+		Upstream:      pre.upstream,
 		Allow:         cfg.AllowHosts,
 		Passthrough:   cfg.PassthroughHost,
 		CA:            ca,
-		Transport:     tr,
+		Transport:     pre.transport,
 		Recorder:      rec,
-		APIKey:        cfg.APIKey,
+		APIKey:        pre.apiKey,
 		BodyCap:       cfg.BodyCap,
 		Timeouts:      cfg.timeouts(),
 		Logger:        logger,
 		Registerer:    reg,
 		EndpointLabel: coverage.EndpointTemplate,
-	}
-	if cfg.TLSCert != "" {
-		if o.ListenerTLS, err = proxy.ListenerTLSConfig(cfg.TLSCert, cfg.TLSKey, cfg.RequireClientCA); err != nil {
-			return nil, fmt.Errorf("listener TLS: %w", err)
-		}
-	}
-	p, err := proxy.New(o)
+		ListenerTLS:   pre.listenerTLS,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("build proxy: %w", err)
 	}
 	return p, nil
 }
 
-// loadCA loads or creates the per-install interception CA, name-constrained
-// to the hosts the proxy forwards to.
-func loadCA(cfg serveConfig, up *url.URL) (*pki.Cert, error) {
-	hosts, err := proxy.AllowedHosts(up, cfg.AllowHosts)
-	if err != nil {
-		return nil, fmt.Errorf("allowlist: %w", err)
-	}
-	ca, err := proxy.LoadOrCreateCA(filepath.Join(cfg.DataDir, caDir), hosts, nil)
+// loadCA loads or creates the per-install interception CA under dataDir,
+// name-constrained to hosts, and logs where it is and whether it was just
+// made (a new CA must be trusted by the apps that use HTTPS_PROXY mode).
+func loadCA(dataDir string, hosts []string, logger *slog.Logger) (*pki.Cert, error) {
+	dir := filepath.Join(dataDir, caDir)
+	certPath := filepath.Join(dir, proxy.CACertFile)
+	_, statErr := os.Stat(certPath)
+	ca, err := proxy.LoadOrCreateCA(dir, hosts, nil)
 	if err != nil {
 		return nil, fmt.Errorf("interception CA: %w", err)
 	}
+	logger.Info("interception CA", "path", certPath, "created", errors.Is(statErr, fs.ErrNotExist),
+		"sha256", ca.Fingerprint(), "hosts", strings.Join(hosts, ","))
 	return ca, nil
 }
