@@ -46,8 +46,12 @@ func newTelemetry(ctx context.Context, o Options) (*telemetry, error) {
 	if o.EventsEndpoint == "" {
 		return t, nil
 	}
+	// Retries (429/503 from a busy receiver) are short: the demo must
+	// not hang on a sidecar that went away.
 	exp, err := otlploghttp.New(ctx, otlploghttp.WithEndpointURL(o.EventsEndpoint),
-		otlploghttp.WithHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}}))
+		otlploghttp.WithHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}}),
+		otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond,
+			MaxInterval: time.Second, MaxElapsedTime: 5 * time.Second}))
 	if err != nil {
 		return nil, fmt.Errorf("start event exporter: %w", err)
 	}
