@@ -41,7 +41,7 @@ coverage reports, manifest and signature. Read a stopped store (--data-dir or
 	fs := cmd.Flags()
 	o.store.bind(fs)
 	o.from.bind(fs)
-	fs.StringVarP(&o.out, "out", "o", "evidence-bundle.tar.zst", "bundle `FILE` to write")
+	fs.StringVar(&o.out, "out", "evidence-bundle.tar.zst", "bundle `FILE` to write")
 	fs.StringVar(&o.since, "since", "", "only calls received at or after this `TIME` (RFC 3339)")
 	fs.StringVar(&o.until, "until", "", "only calls received before this `TIME` (RFC 3339)")
 	fs.StringVar(&o.signKey, "sign-key", "", "ed25519 signing key `FILE` (PEM); default: the data directory's per-install key, created on first use")

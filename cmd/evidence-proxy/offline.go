@@ -69,7 +69,7 @@ or a running one's, read through its admin listener's /snapshot (--from).`,
 	o.from.bind(fs)
 	fs.StringVar(&o.matrix, "matrix", "", "coverage matrix `FILE` (YAML; default: the built-in Axys v2 matrix)")
 	fs.StringVar(&o.format, "format", "table", "report `FORMAT`: json, md, html or table")
-	fs.StringVarP(&o.out, "out", "o", "", "write the report to this `FILE` instead of stdout")
+	fs.StringVar(&o.out, "out", "", "write the report to this `FILE` instead of stdout")
 	return cmd
 }
 
