@@ -75,6 +75,8 @@ func newHelpCmd(root *cobra.Command) *cobra.Command {
 				}
 				return unknownCommand(target, "help topic", firstWord(rest))
 			}
+			target.InitDefaultHelpFlag() // as executing it would
+			target.InitDefaultVersionFlag()
 			return target.Help()
 		},
 	}
