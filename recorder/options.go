@@ -95,13 +95,25 @@ type Options struct {
 	// Negative: never wait.
 	CommitInterval time.Duration
 	// RetryInterval is the first wait before retrying a failed commit; it
-	// doubles up to 5s. Default 100ms.
+	// doubles up to 5s, so a store that can commit again is found within
+	// 5s. Default 100ms.
 	RetryInterval time.Duration
+	// After is the timer of the retry backoff. Default time.After; tests
+	// pass one they fire themselves.
+	After func(d time.Duration) <-chan time.Time
+	// SnapshotReserve is the free space a snapshot must leave in the
+	// store's directory once its temporary copy is written, so that a
+	// snapshot never takes the space the store commits into: a snapshot
+	// that would leave less fails before copying. Default 64 MiB;
+	// negative: no check.
+	SnapshotReserve int64
 	// Redactor redacts every record before it is encoded. Nil means a
 	// redactor with a random key: records are never stored unredacted,
 	// but fingerprints then do not correlate across restarts.
 	Redactor *Redactor
-	// Logger receives store health changes. Nil discards.
+	// Logger receives store health changes: one line when an outage
+	// starts, a summary at most every 30s while it lasts, one when it
+	// ends. Nil discards.
 	Logger *slog.Logger
 	// Registerer receives the store metrics. Nil registers none.
 	Registerer prometheus.Registerer
@@ -130,6 +142,7 @@ const (
 	defaultInitialMmapSize = 1 << 30
 	defaultRetryInterval   = 100 * time.Millisecond
 	defaultCommitInterval  = 5 * time.Millisecond
+	defaultSnapshotReserve = 64 << 20
 	maxRetryInterval       = 5 * time.Second
 	// maxBatch is the most records committed in one transaction.
 	maxBatch = 256
@@ -159,6 +172,12 @@ func (o Options) withDefaults() Options {
 	if o.CommitInterval == 0 {
 		o.CommitInterval = defaultCommitInterval
 	}
+	if o.After == nil {
+		o.After = time.After
+	}
+	if o.SnapshotReserve == 0 {
+		o.SnapshotReserve = defaultSnapshotReserve
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -186,4 +205,10 @@ var (
 	// ErrQueueFull is returned by an async Record whose record could not
 	// be queued; it is counted in the next gap record.
 	ErrQueueFull = errors.New("record queue is full")
+	// ErrSnapshotSpace is returned by Snapshot when its temporary copy
+	// would leave less than Options.SnapshotReserve free.
+	ErrSnapshotSpace = errors.New("not enough free space for a snapshot")
+	// ErrSnapshotSend is wrapped by a snapshot that could not be written
+	// to its reader (usually a client that hung up); the store is fine.
+	ErrSnapshotSend = errors.New("snapshot could not be sent to its reader")
 )

@@ -26,12 +26,21 @@ import (
 // queue is full it returns ErrQueueFull and the record is counted in the
 // next gap record.
 //
+// While the store is failing, the record of a call the proxy refused
+// without forwarding it (Error.Kind evidence.ErrStoreUnavailable and a
+// synthetic response) is counted, not queued, and Record returns nil at
+// once: the outage's gap record, written when the store commits again,
+// stands for it with its count (see the package documentation).
+//
 // The store takes ownership of rec: the caller must not modify it, and in
 // async mode (or after an error) must not read it either. Redaction never
 // modifies the header maps or structs rec points to; it replaces them.
 func (s *Store) Record(ctx context.Context, rec *evidence.Record) error {
 	if s.readOnly {
 		return ErrReadOnly
+	}
+	if s.health.Load() != nil && isRefusal(rec) && s.refusals.count() {
+		return nil
 	}
 	j, err := s.prepare(rec)
 	if err != nil {

@@ -40,6 +40,7 @@ var (
 	metaCreated    = []byte("created")
 	metaHeadSeq    = []byte("head_seq")
 	metaHeadHash   = []byte("head_hash")
+	metaRunState   = []byte("run_state") // the clean-shutdown marker (shutdown.go)
 )
 
 // head is the end of the chain: the last committed sequence number and the

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -51,6 +50,7 @@ type Store struct {
 	lost        atomic.Uint64
 	queuedBytes atomic.Int64
 	held        atomic.Int64 // records held by the writer for retry
+	refusals    refusals     // calls refused during an outage (outage.go)
 
 	w          *writer
 	writerDone chan struct{}
@@ -95,6 +95,12 @@ func Open(path string, opts Options) (*Store, error) {
 	h := s.head.Load()
 	s.metrics.lastSeq.Set(float64(h.seq))
 	s.w = newWriter(s, *h)
+	if err := s.w.markOpen(); err != nil {
+		s.metrics.unregister()
+		_ = s.closeFiles()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s.removeStaleSnapshots()
 	go s.w.run()
 	return s, nil
 }
@@ -252,24 +258,6 @@ func (s *Store) Stats() (Stats, error) {
 	return Stats{Records: h.seq, FileBytes: fi.Size()}, nil
 }
 
-// WriteSnapshot writes a consistent copy of the whole store file to w
-// while the store keeps running; the copy opens with OpenReadOnly. It holds
-// one read transaction for the duration of the copy: commits continue
-// unless the file outgrows Options.InitialMmapSize meanwhile.
-func (s *Store) WriteSnapshot(w io.Writer) (int64, error) {
-	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
-	})
-	if err != nil {
-		s.countError("snapshot")
-		return n, fmt.Errorf("write snapshot: %w", err)
-	}
-	return n, nil
-}
-
 // Close stops accepting records, commits everything queued, stops the
 // writer and closes the file. If the store is failing, Close keeps
 // retrying until ctx is done, then gives up and reports how many records
@@ -292,11 +280,12 @@ func (s *Store) close(ctx context.Context) error {
 			close(s.abandon)
 			<-s.writerDone
 		}
-		if n := s.w.uncommitted(); n > 0 {
-			err := fmt.Errorf("close store: %d records not committed", n)
-			if h := s.Healthy(); h != nil {
-				err = fmt.Errorf("close store: %d records not committed: %w", n, h)
-			}
+		// Refusals counted from now on would be in no gap record:
+		// callers get ErrClosed instead.
+		s.refusals.mu.Lock()
+		s.refusals.active = false
+		s.refusals.mu.Unlock()
+		if err := s.w.markClosed(); err != nil {
 			errs = append(errs, err)
 		}
 		s.metrics.unregister()

@@ -16,10 +16,11 @@ import (
 // (up to maxBatch records, no timer) into one transaction, so producers
 // share fsyncs under load while a lone call waits for exactly one commit.
 //
-// After a failed commit, the failed records are held and retried with
-// backoff; records arriving meanwhile are held too (their callers get
-// ErrStoreUnavailable at once). Whatever cannot be held is counted and
-// written as a gap record once the store commits again.
+// After a failed commit, the store is in an outage (see outage.go): the
+// failed records are held and retried with backoff; records arriving
+// meanwhile are held too (their callers get ErrStoreUnavailable at once),
+// refusals are counted, and what cannot be held is counted. The outage's
+// gap record heads the first commit that succeeds.
 type writer struct {
 	s         *Store
 	head      head
@@ -27,23 +28,18 @@ type writer struct {
 	batch     []*job
 	lastBatch int
 
-	held     []*job
-	heldLost uint64 // records dropped while held
+	held []*job
+	out  outage
 	// commits counts successful commits; size is the store's size as of
 	// the last one (see releaseMapped).
-	commits     uint64
-	size        int64
-	backoff     time.Duration
-	failedSince time.Time
-	lastLog     time.Time
+	commits uint64
+	size    int64
+	backoff time.Duration
 }
 
 // releaseEvery is how many commits pass between two releases of the
 // store file's mapped pages (see releaseMapped).
 const releaseEvery = 512
-
-// failureLogInterval rate-limits the "still failing" log line.
-const failureLogInterval = 30 * time.Second
 
 func newWriter(s *Store, h head) *writer {
 	return &writer{s: s, head: h, hasher: sha256.New(), batch: make([]*job, 0, maxBatch+1)}
@@ -52,7 +48,7 @@ func newWriter(s *Store, h head) *writer {
 func (w *writer) run() {
 	defer close(w.s.writerDone)
 	for {
-		if len(w.held) > 0 {
+		if w.out.active() {
 			if !w.retry() {
 				w.abandon()
 				return
@@ -133,12 +129,13 @@ func (w *writer) drain(first *job) []*job {
 
 // withGap appends a gap record for the records lost since the last one.
 func (w *writer) withGap(batch []*job) []*job {
-	lost := w.s.lost.Swap(0) + w.heldLost
-	w.heldLost = 0
+	lost := w.s.lost.Swap(0)
 	if lost == 0 {
 		return batch
 	}
-	g, err := w.gapJob(lost)
+	now := w.s.opts.Now()
+	g, err := w.newGapJob(&evidence.Gap{Cause: evidence.GapQueueFull, Lost: lost,
+		Reason: "calls not recorded: the record queue was full, or a record could not be encoded"}, now)
 	if err != nil {
 		// Cannot happen for a record built here; keep the count.
 		w.s.lost.Add(lost)
@@ -148,12 +145,9 @@ func (w *writer) withGap(batch []*job) []*job {
 	return append(batch, g)
 }
 
-func (w *writer) gapJob(lost uint64) (*job, error) {
-	rec := &evidence.Record{
-		Kind: evidence.KindGap,
-		Time: w.s.opts.Now(),
-		Gap:  &evidence.Gap{Lost: lost, Reason: "calls not recorded: queue full, store failure or canceled"},
-	}
+// newGapJob encodes a gap record stamped now.
+func (w *writer) newGapJob(g *evidence.Gap, now time.Time) (*job, error) {
+	rec := &evidence.Record{Kind: evidence.KindGap, Time: now, Gap: g}
 	if err := normalize(rec, w.s.opts.Now); err != nil {
 		return nil, err
 	}
@@ -172,13 +166,22 @@ func (w *writer) commit(batch []*job) {
 }
 
 func (w *writer) commitTx(batch []*job) error {
+	return w.tx(batch, "", w.s.opts.CommitHook)
+}
+
+// tx writes batch in one transaction, and the run state when not empty;
+// hook, when set, runs just before the commit (see Options.CommitHook).
+func (w *writer) tx(batch []*job, state string, hook func(int) error) error {
 	tx, err := w.s.db.Begin(true)
 	if err != nil {
 		return fmt.Errorf("begin commit: %w", err)
 	}
 	next, err := w.put(tx, batch)
-	if err == nil && w.s.opts.CommitHook != nil {
-		err = w.s.opts.CommitHook(len(batch))
+	if err == nil && state != "" {
+		err = putRunState(tx.Bucket(bucketMeta), state)
+	}
+	if err == nil && hook != nil {
+		err = hook(len(batch))
 	}
 	if err != nil {
 		_ = tx.Rollback()
@@ -225,21 +228,14 @@ func (w *writer) succeed(batch []*job, elapsed time.Duration) {
 	if w.commits++; w.commits%releaseEvery == 0 {
 		s.releaseMapped(w.size)
 	}
-	if !w.failedSince.IsZero() {
-		s.log.Info("evidence store recovered: commits succeed again",
-			"unavailable_for", s.opts.Now().Sub(w.failedSince).Round(time.Millisecond).String())
-		w.failedSince = time.Time{}
-		w.backoff = 0
+	if s.health.Load() != nil {
 		s.health.Store(nil)
 		s.metrics.healthy.Set(1)
 	}
 	// Waiting callers first: their records are durable, and the live
 	// feed must not add to the latency every synchronous call pays.
 	for _, j := range batch {
-		if j.done != nil {
-			j.done <- nil
-			j.done = nil
-		}
+		reply(j, nil)
 		s.recycle(j)
 	}
 	if s.opts.OnCommit != nil {
@@ -251,8 +247,8 @@ func (w *writer) succeed(batch []*job, elapsed time.Duration) {
 	}
 }
 
-// fail marks the store unavailable, answers the waiting callers and holds
-// the batch for retry.
+// fail starts or continues the outage, answers the waiting callers and
+// holds the batch for retry.
 func (w *writer) fail(batch []*job, cause error) {
 	err := w.markFailed(cause, len(batch))
 	for _, j := range batch {
@@ -260,68 +256,61 @@ func (w *writer) fail(batch []*job, cause error) {
 	}
 }
 
-// markFailed records a failed commit: health, metrics, a rate-limited log
-// line and the retry backoff. It returns the error for waiting callers.
+// markFailed records a failed commit of n records: health, metrics, the
+// outage's log lines and the retry backoff. It returns the error for
+// waiting callers.
 func (w *writer) markFailed(cause error, n int) error {
 	s := w.s
 	s.countError("commit")
 	err := fmt.Errorf("%w: %w", ErrStoreUnavailable, cause)
 	now := s.opts.Now()
-	switch {
-	case w.failedSince.IsZero():
-		w.failedSince, w.lastLog = now, now
-		w.backoff = s.opts.RetryInterval
-		s.health.Store(&err)
-		s.metrics.healthy.Set(0)
-		s.log.Error("evidence store cannot commit: refusing new calls until it recovers",
-			"err", cause.Error(), "held_records", len(w.held)+n)
-	default:
+	if w.out.active() {
 		w.backoff = min(2*w.backoff, maxRetryInterval)
-		s.health.Store(&err)
-		if now.Sub(w.lastLog) >= failureLogInterval {
-			w.lastLog = now
-			s.log.Error("evidence store still cannot commit", "err", cause.Error(), "held_records", len(w.held)+n,
-				"failing_for", now.Sub(w.failedSince).Round(time.Second).String())
-		}
+		w.summarize(cause, now)
+	} else {
+		w.backoff = s.opts.RetryInterval
+		w.beginOutage(cause, n, now)
 	}
+	s.health.Store(&err)
+	s.metrics.healthy.Set(0)
 	return err
 }
 
-// retry waits for the backoff, then commits the held records in order. It
-// returns false when Close gave up waiting.
+// retry waits for the backoff, then commits the outage's gap record and
+// the held records in order. It returns false when Close gave up waiting.
 func (w *writer) retry() bool {
 	if !w.waitBackoff() {
 		return false
 	}
+	if !w.commitOutage() {
+		return true
+	}
 	for len(w.held) > 0 {
 		n := min(len(w.held), maxBatch)
 		batch := append(w.batch[:0], w.held[:n]...)
-		hasGap := false
-		if n == len(w.held) {
-			batch = w.withGap(batch)
-			hasGap = len(batch) > n
-		}
 		start := time.Now()
 		if err := w.commitTx(batch); err != nil {
-			err = w.markFailed(err, 0)
-			if hasGap {
-				w.hold(batch[n], err)
-			}
+			w.markFailed(err, 0)
 			return true
 		}
-		clear(w.held[:n])
-		w.held = w.held[n:]
-		w.s.held.Store(int64(len(w.held)))
+		w.release(n)
 		w.succeed(batch, time.Since(start))
 	}
-	w.held = nil
 	return true
+}
+
+// release forgets the first n held records, just committed.
+func (w *writer) release(n int) {
+	clear(w.held[:n])
+	if w.held = w.held[n:]; len(w.held) == 0 {
+		w.held = nil
+	}
+	w.s.held.Store(int64(len(w.held)))
 }
 
 // waitBackoff sleeps for the current backoff while holding new arrivals.
 func (w *writer) waitBackoff() bool {
-	timer := time.NewTimer(w.backoff)
-	defer timer.Stop()
+	timer := w.s.opts.After(w.backoff)
 	in := w.s.in
 	for {
 		select {
@@ -335,7 +324,7 @@ func (w *writer) waitBackoff() bool {
 		case <-w.s.kick:
 		case <-w.s.abandon:
 			return false
-		case <-timer.C:
+		case <-timer:
 			return true
 		}
 	}
@@ -351,36 +340,42 @@ func (w *writer) abandon() {
 	}
 }
 
-// uncommitted is the number of records given up by an abandoned writer.
+// uncommitted is the number of records given up by an abandoned writer,
+// and the number of refusals of its outage that no gap record counts.
 // Only valid once the writer has stopped.
-func (w *writer) uncommitted() uint64 {
-	n := w.heldLost + w.s.lost.Load()
-	for _, j := range w.held {
-		if j.rec.Gap != nil {
-			n += j.rec.Gap.Lost
-		} else {
-			n++
-		}
-	}
-	return n
+func (w *writer) uncommitted() (records, refused uint64) {
+	return uint64(len(w.held)) + w.out.lost + w.s.lost.Load(), w.out.refused + w.s.refusals.n.Load()
 }
 
-// hold keeps j for retry (answering a waiting caller with err), or counts
-// it as lost when too many records are held already.
+// hold keeps j for retry during an outage, answering a waiting caller
+// with err. A refusal is counted instead (its caller gets nil: the
+// outage's gap record stands for it), a gap record's count is folded into
+// the outage's, and a record that finds QueueSize records held already is
+// counted as lost.
 func (w *writer) hold(j *job, err error) {
+	switch {
+	case j.rec.Gap != nil:
+		w.out.lost += j.rec.Gap.Lost
+	case isRefusal(j.rec):
+		w.out.refused++
+		reply(j, nil)
+	case len(w.held) < w.s.opts.QueueSize:
+		reply(j, err)
+		w.held = append(w.held, j)
+		w.s.held.Store(int64(len(w.held)))
+		return
+	default:
+		reply(j, err)
+		w.out.lost++
+		w.s.metrics.lost.Inc()
+	}
+	w.s.recycle(j)
+}
+
+// reply answers the caller waiting on j, if any.
+func reply(j *job, err error) {
 	if j.done != nil {
 		j.done <- err
 		j.done = nil
 	}
-	if len(w.held) >= w.s.opts.QueueSize {
-		if j.rec.Gap != nil {
-			w.heldLost += j.rec.Gap.Lost
-		} else {
-			w.heldLost++
-			w.s.metrics.lost.Inc()
-		}
-		return
-	}
-	w.held = append(w.held, j)
-	w.s.held.Store(int64(len(w.held)))
 }

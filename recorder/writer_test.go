@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -221,19 +222,18 @@ func TestCommitFailureAndRecovery(t *testing.T) {
 	if testutil.ToFloat64(s.metrics.healthy) != 1 {
 		t.Error("healthy gauge not back to 1")
 	}
-	waitFor(t, "held records to commit", func() bool { return committed.Load() == 4 })
+	// The outage's gap record, then the two held calls.
+	waitFor(t, "held records to commit", func() bool { return committed.Load() == 5 })
 	recordN(t, s, 4, 1, &testClock{t: time.Now()})
 	if err := s.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 	recs := readAllReadOnly(t, s.Path())
-	if len(recs) != 5 {
-		t.Fatalf("store holds %d records, want 5 (none lost)", len(recs))
+	if got, want := kinds(recs), []string{"call", "call", "gap/store_outage", "call", "call", "call"}; !slices.Equal(got, want) {
+		t.Fatalf("store holds %v, want %v (none lost)", got, want)
 	}
-	for _, r := range recs {
-		if r.Kind != evidence.KindCall {
-			t.Errorf("record %d is a %s, want only calls", r.Seq, r.Kind)
-		}
+	if g := recs[2].Gap; g.Lost != 0 || g.Refused != 0 || !g.From.Before(g.Until) || !strings.Contains(g.Error, "no space left") {
+		t.Errorf("outage gap record %+v", *g)
 	}
 	if got := testutil.ToFloat64(s.metrics.errors.WithLabelValues("commit")); got < 1 {
 		t.Errorf("errors_total{op=commit} = %v", got)
@@ -255,17 +255,12 @@ func TestHeldOverflowBecomesGap(t *testing.T) {
 	if err := s.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var calls int
-	var lost uint64
-	for _, r := range readAllReadOnly(t, s.Path()) {
-		if r.Gap != nil {
-			lost += r.Gap.Lost
-		} else {
-			calls++
-		}
+	recs := readAllReadOnly(t, s.Path())
+	if got, want := kinds(recs), []string{"gap/store_outage", "call", "call", "call"}; !slices.Equal(got, want) {
+		t.Fatalf("store holds %v, want %v", got, want)
 	}
-	if calls != 3 || lost != 2 {
-		t.Errorf("%d calls and %d lost, want 3 held and committed, 2 counted in a gap", calls, lost)
+	if lost := recs[0].Gap.Lost; lost != 2 {
+		t.Errorf("outage gap counts %d lost, want 2 (3 held and committed)", lost)
 	}
 }
 
