@@ -18,19 +18,101 @@
 // template and the envelope of each record are recycled buffers, returned
 // after the commit.
 //
+// # Durability and what a crash can lose
+//
 // With Sync durability (the default) Record returns after the fsync, so a
 // response the app received always has its record, even after SIGKILL.
+// What a kill can lose is only the records of calls still in flight: at
+// most one per concurrent call, none of which the app got an answer for
+// (some may have reached the upstream).
+//
 // With Async durability Record only queues; a full queue (Options.QueueSize
 // records or Options.QueueBytes bytes) makes Record return ErrQueueFull
-// and the lost calls are written as a KindGap record, never a silent hole.
+// and the lost calls are written as a KindGap record (cause
+// evidence.GapQueueFull), never a silent hole. A kill loses the records
+// still queued or being committed: at most Options.QueueSize + 256
+// records (4352 by default), all of calls answered after the last
+// committed record; with a writer that keeps up, the calls answered in
+// the last Options.CommitInterval (5ms) plus one commit.
 //
-// When a commit fails (full disk, I/O error, Options.MaxSize reached),
-// Healthy returns an error wrapping ErrStoreUnavailable, waiting callers get
-// that error, and the records are held (up to Options.QueueSize) and
-// retried with backoff; those that cannot be held are counted in a gap
-// record once commits succeed again. The caller decides what to refuse
-// while the store is unhealthy (the proxy refuses new calls with a 503).
+// # The clean-shutdown marker
 //
+// The meta key run_state says whether the store is open ("open sync",
+// "open async", written by Open) or was closed with nothing left behind
+// ("closed", written by Close). When Open finds the store still marked
+// open, the previous run stopped without Close (a kill, a crash, power
+// loss, or a Close that gave up on a failing store), and the first record
+// it writes, in the same transaction as its own marker, is a gap record
+// with cause evidence.GapUncleanShutdown: AfterSeq is the last committed
+// record, From its time, Until the time of the Open. Its Reason says what
+// the previous run's durability lets be missing: in async mode, calls
+// answered after AfterSeq; in sync mode, no answered call, only calls in
+// flight (and calls refused during a store outage at the time, which are
+// counted only when it ends). It is written in sync mode too, so that
+// every unclean stop is visible in the chain. Opening for writing takes
+// one small commit; a store that cannot commit (a full disk) does not
+// open. Stores written before the marker existed get no such record on
+// their first open.
+//
+// # Store outages
+//
+// When a commit fails (full disk, I/O error, Options.MaxSize reached), an
+// outage begins: Healthy returns an error wrapping ErrStoreUnavailable,
+// waiting callers get that error, and the store retries with backoff
+// (Options.RetryInterval doubling up to 5s). Healthy turns nil with the
+// first commit that succeeds.
+//
+//   - Records of calls that were forwarded (their side effect happened
+//     upstream) are held, up to Options.QueueSize, and committed after
+//     recovery; those that cannot be held are counted as lost.
+//   - Records of calls the proxy refused without forwarding them
+//     (Error.Kind evidence.ErrStoreUnavailable, synthetic response) are
+//     counted, not queued, and Record returns nil for them: queued, they
+//     would fill the space freed and keep the store failing for good.
+//   - The outage is recorded once, when it ends, as one gap record (cause
+//     evidence.GapStoreOutage: From, Until, Refused, Lost and the Error),
+//     at the head of the first commit that succeeds, before anything else
+//     written after recovery.
+//   - The log gets one line when the outage starts, a summary at most
+//     every 30s while it lasts (refused, held and lost counts, the error)
+//     and one line when it ends; never a line per call.
+//
+// The caller decides what to refuse while the store is unhealthy (the
+// proxy refuses new calls with a 503). A store whose outage never ends
+// cannot record it: Close then reports the records and refusals no gap
+// record counts, leaves the store marked open, and the next Open writes
+// the unclean-shutdown gap record.
+//
+// Each failed commit makes bbolt rebuild its free-page list by walking
+// the whole file (the list is not stored, see the layout): one walk per
+// retry, at most one every 5s.
+//
+// # Snapshots
+//
+// Store.Snapshot copies the store, in one short read transaction, at disk
+// speed, into a temporary file beside it (<store>.snapshot-<random>);
+// Snapshot.WriteTo streams that copy as slowly as the reader likes and
+// Snapshot.Remove deletes it. WriteSnapshot (behind /snapshot) does all
+// three. No reader pins the store's pages for longer than the copy, so a
+// slow download no longer makes the store grow. Space: a snapshot needs
+// free space equal to the store's size in the data directory, and refuses
+// (ErrSnapshotSpace) when the copy would leave less than
+// Options.SnapshotReserve (64 MiB) free, so it never takes the space
+// commits need. A store opened for writing removes the copies a killed
+// run left. A reader that goes away makes WriteSnapshot fail with
+// ErrSnapshotSend, which is not a store error (errors_total{op="snapshot"}
+// counts only failures to copy or read the store).
+//
+// # Compaction
+//
+// Compact(src, dst) copies a stopped store into a new file with every page
+// full, giving back the space of free pages (a store that grew while a
+// reader pinned it keeps its size otherwise: bbolt reuses free pages but
+// never shrinks the file). The copy is verified before it is linked into
+// place: same meta bucket (instance id, chain head, run state), every
+// record decodes and chains to the head. It needs free space for the
+// copy, about the size of the live data.
+
 // # Redaction
 //
 // See Redactor for what is replaced. A Store never writes an unredacted
@@ -43,7 +125,8 @@
 // Pages are 16 KiB. Buckets:
 //
 //	meta      schema_version (uint32 BE), instance_id (hex), created
-//	          (RFC 3339), head_seq (uint64 BE), head_hash (32 bytes)
+//	          (RFC 3339), head_seq (uint64 BE), head_hash (32 bytes),
+//	          run_state ("open sync", "open async" or "closed")
 //	records   seq (uint64 BE) → envelope
 //
 // There is no time index: every commit would rewrite its last leaf, and a
@@ -66,7 +149,7 @@
 // synced, so a crash never leaves a half-made file. bbolt holds an
 // exclusive lock on the file: a second Open (even OpenReadOnly) fails with
 // ErrLocked after Options.LockTimeout. A running store is read from outside
-// through WriteSnapshot.
+// through a snapshot (see Snapshots).
 //
 // # Reading
 //
@@ -83,7 +166,7 @@
 //	evidence_proxy_recorder_commit_batch_records      histogram: records per commit
 //	evidence_proxy_recorder_queue_records             gauge: queued plus held for retry
 //	evidence_proxy_recorder_store_size_bytes          gauge: file size
-//	evidence_proxy_recorder_gaps_total                counter: gap records written
+//	evidence_proxy_recorder_gaps_total                counter: gap records written (every cause)
 //	evidence_proxy_recorder_lost_records_total        counter: calls not recorded (each in a gap record)
 //	evidence_proxy_recorder_redactions_total          counter: secrets replaced
 //	evidence_proxy_recorder_errors_total{op}          counter: op = commit | encode | read | snapshot
