@@ -102,6 +102,18 @@ func TestServeConfigValidate(t *testing.T) {
 		{name: "zero timeout", mutate: func(c *serveConfig) { c.IdleTimeout = 0 }, wantErr: "--idle-timeout"},
 		{name: "log level", mutate: func(c *serveConfig) { c.LogLevel = "loud" }, wantErr: "unknown level"},
 		{name: "several errors at once", mutate: func(c *serveConfig) { c.Durability = "x"; c.QueueSize = 0 }, wantErr: "--queue-size 0"},
+		{name: "open proxy on every interface", mutate: func(c *serveConfig) { c.Listen = "0.0.0.0:8080" }, wantErr: "--listen 0.0.0.0:8080 is beyond loopback"},
+		{name: "open proxy, empty host", mutate: func(c *serveConfig) { c.Listen = ":8080" }, wantErr: "--require-client-ca FILE"},
+		{name: "open proxy on a name", mutate: func(c *serveConfig) { c.Listen = "sidecar.internal:8080" }, wantErr: "--allow-unauthenticated-clients"},
+		{name: "proxy beyond loopback, said so", mutate: func(c *serveConfig) { c.Listen = "0.0.0.0:8080"; c.AllowUnauthenticatedClients = true }},
+		{name: "proxy beyond loopback with client certificates", mutate: func(c *serveConfig) {
+			c.Listen, c.TLSCert, c.TLSKey, c.RequireClientCA = "10.0.0.5:8443", "l.pem", "l.key", "apps-ca.pem"
+		}},
+		{name: "proxy on localhost", mutate: func(c *serveConfig) { c.Listen = "localhost:8080" }},
+		{name: "proxy on IPv6 loopback", mutate: func(c *serveConfig) { c.Listen = "[::1]:8080" }},
+		{name: "admin beyond loopback", mutate: func(c *serveConfig) { c.AdminListen = "0.0.0.0:9090" }, wantErr: "--admin-listen 0.0.0.0:9090 is beyond loopback: its /snapshot"},
+		{name: "admin beyond loopback with a token", mutate: func(c *serveConfig) { c.AdminListen = "0.0.0.0:9090"; c.AdminTokenFile = "token" }},
+		{name: "admin host with a port", mutate: func(c *serveConfig) { c.AdminHosts = stringList{"admin.svc:9090"} }, wantErr: `--admin-host "admin.svc:9090"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evidence-proxy/evidence-proxy/internal/axysemu"
 	"github.com/evidence-proxy/evidence-proxy/internal/pki"
 )
 
@@ -138,6 +139,14 @@ type runningServe struct {
 	proxy, admin string
 	cancel       context.CancelFunc
 	done         chan error
+	logs         *lineTap
+}
+
+// log returns what the sidecar has logged so far.
+func (s *runningServe) log() string {
+	s.logs.mu.Lock()
+	defer s.logs.mu.Unlock()
+	return s.logs.buf.String()
 }
 
 var servingLine = regexp.MustCompile(`"msg":"serving","listen":"([^"]+)","admin":"([^"]+)"`)
@@ -146,7 +155,7 @@ func startServe(t *testing.T, args []string) *runningServe {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	lines := &lineTap{found: make(chan []string, 1), re: servingLine}
-	s := &runningServe{cancel: cancel, done: make(chan error, 1)}
+	s := &runningServe{cancel: cancel, done: make(chan error, 1), logs: lines}
 	go func() { s.done <- run(ctx, args, io.Discard, lines) }()
 	select {
 	case m := <-lines.found:
@@ -246,6 +255,69 @@ func TestServeAdminAndExportFromSnapshot(t *testing.T) {
 	}
 	if entries, _ := filepath.Glob(filepath.Join(filepath.Dir(bundle), ".evidence-snapshot-*")); len(entries) > 0 {
 		t.Errorf("snapshot copies left behind: %v", entries)
+	}
+
+	// Without a pinned key an intact bundle is not OK: exit 3.
+	out.Reset()
+	err := run(context.Background(), []string{"verify", bundle}, &out, io.Discard)
+	if exitCode(err) != exitUnverified || !strings.Contains(err.Error(), "not pinned") || !strings.Contains(out.String(), "not pinned") {
+		t.Errorf("verify without --pubkey: exit %d, %v, printed %q", exitCode(err), err, out.String())
+	}
+
+	// coverage of the running store: refused with advice, then through --from.
+	err = run(context.Background(), []string{"coverage", "--data-dir", dataDir}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--from http://ADMIN-ADDR") {
+		t.Errorf("coverage of a running store: %v", err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"coverage", "--from", "http://" + s.admin, "--format", "json"}, &out, io.Discard); err != nil {
+		t.Fatalf("coverage --from: %v", err)
+	}
+	if !strings.Contains(out.String(), `"records": 3`) {
+		t.Errorf("coverage --from did not read the 3 records:\n%.400s", out.String())
+	}
+	_, metrics := get(t, "http://"+s.admin+"/metrics")
+	if !regexp.MustCompile(`(?m)^evidence_proxy_build_info\{goversion="go[^"]+",modified="(true|false)",revision="[^"]*",version="[^"]+"\} 1$`).MatchString(metrics) {
+		t.Errorf("/metrics has no evidence_proxy_build_info gauge")
+	}
+}
+
+// TestServeAPIKeyFileAndStartLog: the key read from --api-key-file (its
+// newline trimmed) is what the upstream gets; the start log says where the
+// CA is and whether it was just created; --api-key warns.
+func TestServeAPIKeyFileAndStartLog(t *testing.T) {
+	emu, err := axysemu.Start(context.Background(), axysemu.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	dir := t.TempDir()
+	cert, key, ca := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem"), filepath.Join(dir, "ca.pem")
+	if err := emu.ClientCert.WriteFiles(cert, key); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ca, emu.CA.CertPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := t.TempDir()
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+		"--upstream", emu.URL, "--client-cert", cert, "--client-key", key, "--upstream-ca", ca, "--data-dir", dataDir}
+	s := startServe(t, append(args, "--api-key-file", writeSecret(t, emu.APIKey+"\n")))
+	if status, body := get(t, "http://"+s.proxy+"/v2/cardholders"); status != 200 {
+		t.Errorf("call with the key from --api-key-file: %d %s", status, body)
+	}
+	s.stop(t)
+	if !strings.Contains(s.log(), `"msg":"interception CA","path":"`+filepath.Join(dataDir, caDir, "ca-cert.pem")+`","created":true`) {
+		t.Errorf("first start does not log the new CA:\n%s", s.log())
+	}
+	if strings.Contains(s.log(), emu.APIKey) || strings.Contains(s.log(), "process list") {
+		t.Errorf("log shows the key or warns about --api-key it was not given:\n%s", s.log())
+	}
+
+	s = startServe(t, append(args, "--api-key", emu.APIKey))
+	defer s.stop(t)
+	if !strings.Contains(s.log(), `"created":false`) || !strings.Contains(s.log(), `"level":"WARN","msg":"--api-key is visible in the process list`) {
+		t.Errorf("second start: want the CA reused and a warning about --api-key:\n%s", s.log())
 	}
 }
 
