@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,13 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/evidence-proxy/evidence-proxy/internal/pki"
 )
 
-// Files of the interception CA under the data directory.
+// Files of the interception CA under its directory.
 const (
 	CACertFile = "ca-cert.pem"
 	CAKeyFile  = "ca-key.pem"
@@ -25,6 +23,9 @@ const (
 	caValidity      = 2 * 365 * 24 * time.Hour
 	leafValidity    = 7 * 24 * time.Hour
 	leafRenewBefore = 24 * time.Hour
+	caCommonName    = "evidence-proxy interception CA"
+	// RotateCommand is what an operator runs to replace the CA.
+	RotateCommand = "evidence-proxy ca rotate"
 )
 
 // noIPs is the IP constraint of a CA for host names only: it permits just
@@ -32,29 +33,22 @@ const (
 // any real IP address (an absent IP constraint would permit them all).
 var noIPs = []*net.IPNet{{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(32, 32)}}
 
-// LoadOrCreateCA returns the per-install interception CA kept in dir
-// (CACertFile, CAKeyFile), creating it on first use: an ECDSA P-256 CA,
-// valid two years, whose X.509 name constraints (critical) permit only
-// the given domains (host names and the names under them, and IP
-// addresses given literally), so a leaked key cannot mint certificates
-// for anything else. The key file is 0600 and must stay private.
+// LoadCA reads the per-install interception CA kept in dir (CACertFile,
+// CAKeyFile) as it is, creating nothing. It returns ErrNoCA when neither
+// file exists, and refuses, with the reason, a CA with one file missing,
+// a certificate that is not a CA or not name-constrained, and a key file
+// readable by others.
 //
-// An existing CA is refused, with the reason, when it is expired, not a
-// CA, readable by others, or does not permit one of domains (the
-// allowlist grew): delete both files to make a new one, then trust the new
-// certificate in the app. now is the clock; nil means time.Now.
-func LoadOrCreateCA(dir string, domains []string, now func() time.Time) (*pki.Cert, error) {
-	if now == nil {
-		now = time.Now
-	}
-	if len(domains) == 0 {
-		return nil, errors.New("load interception ca: no domains to constrain it to")
-	}
+// It does not refuse a CA that has expired or does not permit every
+// allowlisted host: the Proxy refuses those CONNECTs (and only those),
+// saying to run RotateCommand, so base-URL mode keeps working. CheckCA
+// and UnpermittedHosts tell the same before a Proxy exists.
+func LoadCA(dir string) (*pki.Cert, error) {
 	certPath, keyPath := filepath.Join(dir, CACertFile), filepath.Join(dir, CAKeyFile)
 	certErr, keyErr := statErr(certPath), statErr(keyPath)
 	switch {
 	case errors.Is(certErr, fs.ErrNotExist) && errors.Is(keyErr, fs.ErrNotExist):
-		return createCA(certPath, keyPath, domains, now)
+		return nil, fmt.Errorf("load interception ca %s: %w", dir, ErrNoCA)
 	case certErr != nil:
 		return nil, fmt.Errorf("load interception ca: %w", certErr)
 	case keyErr != nil:
@@ -64,10 +58,44 @@ func LoadOrCreateCA(dir string, domains []string, now func() time.Time) (*pki.Ce
 	if err != nil {
 		return nil, fmt.Errorf("load interception ca: %w", err)
 	}
-	if err := checkCA(ca, keyPath, domains, now()); err != nil {
+	if err := checkCAFiles(ca, keyPath); err != nil {
 		return nil, fmt.Errorf("load interception ca %s: %w", certPath, err)
 	}
 	return ca, nil
+}
+
+// CreateCA makes a new interception CA in dir: an ECDSA P-256 CA, valid
+// two years, whose X.509 name constraints (critical) permit only the
+// given domains (host names and the names under them, and IP addresses
+// given literally; ports are ignored), so a leaked key cannot mint
+// certificates for anything else. The key file is 0600 and must stay
+// private. It fails when dir already holds a CA (ErrCAExists): use
+// RotateCA to replace one.
+func CreateCA(dir string, domains []string, now func() time.Time) (*pki.Cert, error) {
+	certPath, keyPath := filepath.Join(dir, CACertFile), filepath.Join(dir, CAKeyFile)
+	if !errors.Is(statErr(certPath), fs.ErrNotExist) || !errors.Is(statErr(keyPath), fs.ErrNotExist) {
+		return nil, fmt.Errorf("create interception ca in %s: %w", dir, ErrCAExists)
+	}
+	ca, err := newCA(domains, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := ca.WriteFiles(certPath, keyPath); err != nil {
+		return nil, fmt.Errorf("create interception ca: %w", err)
+	}
+	return ca, nil
+}
+
+// LoadOrCreateCA returns the CA kept in dir (LoadCA), creating it for
+// domains when there is none (CreateCA). Callers that must create
+// nothing until their checks passed use LoadCA first and CreateCA later.
+// now is the clock; nil means time.Now.
+func LoadOrCreateCA(dir string, domains []string, now func() time.Time) (*pki.Cert, error) {
+	ca, err := LoadCA(dir)
+	if errors.Is(err, ErrNoCA) {
+		return CreateCA(dir, domains, now)
+	}
+	return ca, err
 }
 
 func statErr(path string) error {
@@ -75,22 +103,25 @@ func statErr(path string) error {
 	return err
 }
 
-func createCA(certPath, keyPath string, domains []string, now func() time.Time) (*pki.Cert, error) {
+func newCA(domains []string, now func() time.Time) (*pki.Cert, error) {
+	if now == nil {
+		now = time.Now
+	}
 	names, ips := splitDomains(domains)
+	if len(names) == 0 && len(ips) == 0 {
+		return nil, errors.New("create interception ca: no domains to constrain it to")
+	}
 	if len(ips) == 0 {
 		ips = noIPs
 	}
 	ca, err := pki.NewCA(pki.CAOptions{
-		CommonName:          "evidence-proxy interception CA",
+		CommonName:          caCommonName,
 		Validity:            caValidity,
 		PermittedDNSDomains: names,
 		PermittedIPRanges:   ips,
 		Now:                 now,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create interception ca: %w", err)
-	}
-	if err := ca.WriteFiles(certPath, keyPath); err != nil {
 		return nil, fmt.Errorf("create interception ca: %w", err)
 	}
 	return ca, nil
@@ -117,29 +148,52 @@ func splitDomains(domains []string) ([]string, []*net.IPNet) {
 	return names, ips
 }
 
-func checkCA(ca *pki.Cert, keyPath string, domains []string, now time.Time) error {
+func checkCAFiles(ca *pki.Cert, keyPath string) error {
 	c := ca.Cert
 	switch {
 	case !c.IsCA || !c.BasicConstraintsValid:
-		return errors.New("certificate is not a CA")
-	case now.After(c.NotAfter):
-		return fmt.Errorf("expired on %s: delete it to make a new one", c.NotAfter.Format(time.RFC3339))
+		return errors.New("certificate is not a CA: run " + RotateCommand)
 	case len(c.PermittedDNSDomains) == 0 && len(c.PermittedIPRanges) == 0:
-		return errors.New("not name-constrained: delete it to make a new one")
+		return errors.New("not name-constrained: run " + RotateCommand)
 	}
 	if info, err := os.Stat(keyPath); err == nil && info.Mode().Perm()&0o077 != 0 {
 		return fmt.Errorf("key %s is readable by others (mode %04o): chmod 600 it", keyPath, info.Mode().Perm())
 	}
-	for _, d := range domains {
-		if !permits(ca, normalizeHost(d)) {
-			return fmt.Errorf("does not permit %s: delete it to make a new one", d)
+	return nil
+}
+
+// UnpermittedHosts returns those of hosts (host names or IP addresses,
+// ports ignored) that the CA's name constraints do not permit, in order:
+// the hosts HTTPS_PROXY mode cannot intercept until the CA is rotated.
+func UnpermittedHosts(ca *pki.Cert, hosts []string) []string {
+	var out []string
+	for _, h := range hosts {
+		if !permits(ca, normalizeHost(h)) {
+			out = append(out, h)
 		}
+	}
+	return out
+}
+
+// CheckCA reports what keeps ca from intercepting calls to hosts at now:
+// it has expired, or it does not permit some of them. The error says to
+// run RotateCommand; nil means it can sign for every host.
+func CheckCA(ca *pki.Cert, hosts []string, now time.Time) error {
+	if now.After(ca.Cert.NotAfter) {
+		return fmt.Errorf("interception CA expired on %s: run %s", ca.Cert.NotAfter.UTC().Format(time.RFC3339), RotateCommand)
+	}
+	if missing := UnpermittedHosts(ca, hosts); len(missing) > 0 {
+		return fmt.Errorf("interception CA does not permit %s (it was made for %s): run %s",
+			strings.Join(missing, ", "), strings.Join(permittedNames(ca), ", "), RotateCommand)
 	}
 	return nil
 }
 
 // permits reports whether the CA's name constraints allow host.
 func permits(ca *pki.Cert, host string) bool {
+	if host == "" {
+		return false
+	}
 	if ip := net.ParseIP(host); ip != nil {
 		for _, r := range ca.Cert.PermittedIPRanges {
 			if r.Contains(ip) {
@@ -156,55 +210,14 @@ func permits(ca *pki.Cert, host string) bool {
 	return false
 }
 
-// leafCache issues and keeps the interception certificates, one per
-// allowlisted host (so the cache is bounded by the allowlist). Leaves are
-// ECDSA, valid a week, and renewed a day before they expire.
-type leafCache struct {
-	ca     *pki.Cert
-	now    func() time.Time
-	issued func()
-
-	mu     sync.Mutex // guards byHost
-	byHost map[string]*tls.Config
-}
-
-func newLeafCache(ca *pki.Cert, now func() time.Time, issued func()) *leafCache {
-	return &leafCache{ca: ca, now: now, issued: issued, byHost: map[string]*tls.Config{}}
-}
-
-// config returns the TLS server configuration presented to the app for host.
-func (l *leafCache) config(host string) (*tls.Config, error) {
-	h := normalizeHost(host)
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if cfg, ok := l.byHost[h]; ok && now.Before(cfg.Certificates[0].Leaf.NotAfter.Add(-leafRenewBefore)) {
-		return cfg, nil
+// permittedNames lists what the CA may sign for: its DNS domains and IP
+// addresses (not the placeholder of a CA for names only).
+func permittedNames(ca *pki.Cert) []string {
+	out := append([]string(nil), ca.Cert.PermittedDNSDomains...)
+	for _, r := range ca.Cert.PermittedIPRanges {
+		if !r.IP.IsUnspecified() {
+			out = append(out, r.IP.String())
+		}
 	}
-	validity := min(leafValidity, l.ca.Cert.NotAfter.Sub(now))
-	if validity <= 0 {
-		return nil, fmt.Errorf("issue interception certificate for %s: the CA expired", h)
-	}
-	// The subject names no host: the SAN alone carries it (an IP SAN for an
-	// IP address). OpenSSL checks a host-like common name against the CA's
-	// DNS name constraints, so a CN of "127.0.0.1" fails there as a
-	// "permitted subtree violation" however right the SAN is.
-	opts := pki.LeafOptions{Validity: validity, Now: l.now}
-	if ip := net.ParseIP(h); ip != nil {
-		opts.IPs = []net.IP{ip}
-	} else {
-		opts.DNSNames = []string{h}
-	}
-	leaf, err := l.ca.Issue(opts)
-	if err != nil {
-		return nil, fmt.Errorf("issue interception certificate for %s: %w", h, err)
-	}
-	cfg := &tls.Config{
-		Certificates: []tls.Certificate{leaf.TLS()},
-		MinVersion:   tls.VersionTLS12,
-		NextProtos:   []string{"http/1.1"},
-	}
-	l.byHost[h] = cfg
-	l.issued()
-	return cfg, nil
+	return out
 }

@@ -76,16 +76,31 @@ func TestLoadOrCreateCA(t *testing.T) {
 			}
 		}
 	})
-	t.Run("allowlist grew", func(t *testing.T) {
-		_, err := proxy.LoadOrCreateCA(dir, []string{proxy.StagingHost, "sandbox.example.com"}, nil)
-		if err == nil || !strings.Contains(err.Error(), "does not permit sandbox.example.com") {
-			t.Errorf("error %v", err)
+	t.Run("allowlist grew: loaded as it is, the new host listed", func(t *testing.T) {
+		hosts := []string{proxy.StagingHost, "sandbox.example.com", "127.0.0.1"}
+		again, err := proxy.LoadOrCreateCA(dir, hosts, nil)
+		if err != nil || again.Fingerprint() != ca.Fingerprint() {
+			t.Fatalf("LoadOrCreateCA: %v (same CA: %v)", err, err == nil && again.Fingerprint() == ca.Fingerprint())
+		}
+		if got := proxy.UnpermittedHosts(ca, hosts); !cmp.Equal(got, []string{"sandbox.example.com", "127.0.0.1"}) {
+			t.Errorf("UnpermittedHosts = %v", got)
+		}
+		err = proxy.CheckCA(ca, hosts, time.Now())
+		if err == nil || !strings.Contains(err.Error(), "does not permit sandbox.example.com, 127.0.0.1") ||
+			!strings.Contains(err.Error(), proxy.RotateCommand) {
+			t.Errorf("CheckCA: %v", err)
+		}
+		if err := proxy.CheckCA(ca, domains, time.Now()); err != nil {
+			t.Errorf("CheckCA for its own hosts: %v", err)
 		}
 	})
-	t.Run("expired", func(t *testing.T) {
-		later := func() time.Time { return time.Now().Add(3 * 365 * 24 * time.Hour) }
-		if _, err := proxy.LoadOrCreateCA(dir, domains, later); err == nil || !strings.Contains(err.Error(), "expired") {
-			t.Errorf("error %v", err)
+	t.Run("expired: loaded, CheckCA says so", func(t *testing.T) {
+		later := time.Now().Add(3 * 365 * 24 * time.Hour)
+		if _, err := proxy.LoadOrCreateCA(dir, domains, func() time.Time { return later }); err != nil {
+			t.Fatalf("LoadOrCreateCA: %v", err)
+		}
+		if err := proxy.CheckCA(ca, domains, later); err == nil || !strings.Contains(err.Error(), "expired") {
+			t.Errorf("CheckCA: %v", err)
 		}
 	})
 	t.Run("key readable by others", func(t *testing.T) {

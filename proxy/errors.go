@@ -28,6 +28,12 @@ var (
 	// ErrProductionHost is returned by New when the upstream, the allowlist
 	// or the passthrough list names the production API.
 	ErrProductionHost = errors.New("production hosts can never be allowlisted")
+	// ErrNoCA is returned by LoadCA when the directory holds no
+	// interception CA (neither file exists).
+	ErrNoCA = errors.New("no interception CA")
+	// ErrCAExists is returned by CreateCA when the directory already
+	// holds a CA (or half of one): RotateCA replaces it.
+	ErrCAExists = errors.New("an interception CA already exists")
 )
 
 // Internal errors.
@@ -161,6 +167,15 @@ func storeAnswer() answer {
 func internalAnswer() answer {
 	return answer{status: http.StatusInternalServerError, kind: evidence.ErrInternal,
 		message: "evidence-proxy internal error: the call may or may not have reached the upstream"}
+}
+
+// caAnswer is the answer to a CONNECT to an allowlisted host that the
+// interception CA cannot sign for (it expired, or was made before the
+// host was allowlisted).
+func caAnswer(t hostPort, why error) answer {
+	return answer{status: http.StatusBadGateway, kind: evidence.ErrBadRequest, host: t.host,
+		message: "HTTPS_PROXY mode cannot intercept " + t.String() + ": " + why.Error() +
+			"; run " + RotateCommand + " and trust the new CA in the app (base-URL mode is not affected)"}
 }
 
 func noCAAnswer(host string) answer {

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -38,7 +39,7 @@ type tunnel struct {
 //     as the upstream encoded them.
 func (p *Proxy) newMITM() *goproxy.ProxyHttpServer {
 	gp := goproxy.NewProxyHttpServer()
-	gp.Logger = goproxyLog{p.log}
+	gp.Logger = goproxyLog{log: p.log, limit: p.logs}
 	gp.Tr = p.transport
 	gp.ConnectDial = nil
 	gp.ConnectDialWithReq = nil
@@ -72,6 +73,12 @@ func (p *Proxy) handleConnect(host string, ctx *goproxy.ProxyCtx) (action *gopro
 	reason := p.guard.check(t)
 	switch {
 	case reason == refuseNone && p.leaves != nil:
+		if err := p.leaves.usable(h); err != nil {
+			p.logs.add(logCAUnusable, "interception CA cannot sign for an allowlisted host; HTTPS_PROXY calls to it are refused",
+				"host", h, "reason", err.Error(), "fix", "run "+RotateCommand+", then trust the new CA in the app")
+			ctx.Resp = p.refuseConnect(ctx.Req, host, caAnswer(t, err))
+			return p.rejectAction, host
+		}
 		t := &tunnel{conn: tc}
 		if cs := ctx.Req.TLS; cs != nil && len(cs.PeerCertificates) > 0 {
 			t.appCert = pki.Fingerprint(cs.PeerCertificates[0].Raw)
@@ -90,7 +97,7 @@ func (p *Proxy) handleConnect(host string, ctx *goproxy.ProxyCtx) (action *gopro
 	case reason == refuseNone:
 		ctx.Resp = p.refuseConnect(ctx.Req, host, noCAAnswer(h))
 	default:
-		p.metrics.guardRefusals.WithLabelValues(string(reason)).Inc()
+		p.guardRefused(reason, t, evidence.ModeMITM)
 		ctx.Resp = p.refuseConnect(ctx.Req, host, p.guard.refusalAnswer(reason, t))
 	}
 	return p.rejectAction, host
@@ -155,12 +162,17 @@ func (p *Proxy) onRequest(req *http.Request, ctx *goproxy.ProxyCtx) (_ *http.Req
 // logged (at debug level): its arguments may hold URLs. A failed handshake
 // with the app is logged as a warning with the host and error, because it
 // almost always means the app does not trust the interception CA.
-type goproxyLog struct{ log *slog.Logger }
+// The warning is rate-limited: an app retrying in a loop cannot flood the
+// log.
+type goproxyLog struct {
+	log   *slog.Logger
+	limit *logLimiter
+}
 
 func (g goproxyLog) Printf(format string, v ...any) {
 	if strings.Contains(format, "Cannot handshake client") && len(v) >= 3 {
-		g.log.Warn("app rejected the interception certificate; does it trust the evidence-proxy CA?",
-			"host", v[1], "err", v[2])
+		g.limit.add(logMITMHandshake, "app rejected the interception certificate; does it trust the evidence-proxy CA?",
+			"host", fmt.Sprint(v[1]), "err", fmt.Sprint(v[2]))
 		return
 	}
 	g.log.Debug("goproxy", "event", strings.TrimSpace(format))
