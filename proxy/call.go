@@ -40,6 +40,7 @@ type call struct {
 	reqBody  *forwardBody // set when the request body streams past the cap
 	finished bool
 	released atomic.Bool
+	certReq  certRequestSlot // what the upstream asked for, if this call dialled
 }
 
 func (p *Proxy) newCall(mode evidence.Mode, r *http.Request, conn *trackedConn) *call {
@@ -183,10 +184,22 @@ func (c *call) finish() error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), wait)
 	defer cancel()
 	mode, method := c.rec.Mode, c.rec.Request.Method // the recorder owns the record from here
+	var entry accessEntry
+	if c.p.access != nil {
+		entry = entryOf(c)
+	}
 	err := record(ctx, c.p.recorder, &c.rec)
+	if c.p.access != nil {
+		var seq uint64
+		if err == nil && c.p.access.seq {
+			seq = c.rec.Seq // set before a sync Record returns
+		}
+		c.p.access.add(entry, seq)
+	}
 	if err != nil {
 		c.p.metrics.recordFailures.Inc()
-		c.p.log.Warn("call not recorded", "mode", mode, "method", method, "endpoint", c.endpoint, "err", err)
+		c.p.logs.add(logRecordFailed, "call not recorded", "mode", string(mode), "method", methodLabel(method),
+			"endpoint", c.endpoint, "err", err.Error())
 	}
 	return err
 }

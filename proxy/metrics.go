@@ -32,6 +32,7 @@ type metrics struct {
 	recordFailures prometheus.Counter
 	panics         prometheus.Counter
 	leavesIssued   prometheus.Counter
+	accessDropped  prometheus.Counter
 	label          func(method, path string) string
 }
 
@@ -77,6 +78,10 @@ func newMetrics(reg prometheus.Registerer, label func(method, path string) strin
 			Name: metricPrefix + "mitm_certificates_issued_total",
 			Help: "Interception certificates issued by the local CA.",
 		}),
+		accessDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: metricPrefix + "access_log_dropped_total",
+			Help: "Access log lines dropped because the writer was behind, failed, or the proxy was shut down.",
+		}),
 		label: label,
 	}
 	for _, r := range []refusal{refuseProduction, refuseNotAllowed, refuseBadHost, refuseOwnListener} {
@@ -89,7 +94,7 @@ func newMetrics(reg prometheus.Registerer, label func(method, path string) strin
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.calls, m.upstream, m.inFlight, m.guardRefusals,
-		m.errors, m.passthrough, m.recordFailures, m.panics, m.leavesIssued} {
+		m.errors, m.passthrough, m.recordFailures, m.panics, m.leavesIssued, m.accessDropped} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register proxy metrics: %w", err)
 		}

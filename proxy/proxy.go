@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net"
@@ -99,8 +100,28 @@ type Options struct {
 	// path (/cardholders/7) to a bounded endpoint label; it must return
 	// few distinct values. Nil (or an empty result) means "other".
 	EndpointLabel func(method, path string) string
-	// Now is the clock of record timestamps and interception
-	// certificates; nil means time.Now. Durations and deadlines always
+	// LogEvery is the interval of rate-limited warnings: the first of a
+	// burst of one kind (upstream connect or TLS failures, guard
+	// refusals, MITM handshake failures, a CA that cannot sign, record
+	// failures) is logged at once, then a summary at most once per
+	// interval. Zero means DefaultLogEvery (30s).
+	LogEvery time.Duration
+	// UnhealthyAfter is how many consecutive upstream transport failures
+	// make UpstreamState report the upstream unhealthy (a TLS or
+	// certificate failure does at once). Zero or less means
+	// DefaultUnhealthyAfter (3).
+	UnhealthyAfter int
+	// AccessLog, when set, receives one JSON line per call (see the
+	// package doc), written off the caller's path by a goroutine the
+	// proxy owns; Shutdown flushes it. Nil: no access log, no cost.
+	AccessLog io.Writer
+	// AccessLogSeq says that Recorder.Record returns only once the record
+	// is committed and its Seq set (the recorder's sync durability), so
+	// access log lines carry seq. False: lines carry no seq (an async
+	// recorder sets it later, on its own goroutine).
+	AccessLogSeq bool
+	// Now is the clock of record timestamps, interception certificates
+	// and log limits; nil means time.Now. Durations and deadlines always
 	// use the monotonic wall clock.
 	Now func() time.Time
 }
@@ -119,6 +140,11 @@ type Proxy struct {
 	bodyCap       int64
 	timeouts      Timeouts
 	clientCertSHA string
+	client        *clientCert
+	probeTLS      *tls.Config // the upstream TLS configuration as given, for Probe
+	health        *upstreamHealth
+	logs          *logLimiter
+	access        *accessLog // nil: no access log
 	leaves        *leafCache // nil: no interception CA
 	bufs          *bufferPool
 	decoders      *decoders
@@ -173,6 +199,11 @@ func New(o Options) (*Proxy, error) {
 		metrics:  m,
 	}
 	p.transport = upstreamTransport(o.Transport, o.Timeouts)
+	p.logs = newLogLimiter(p.log, slog.LevelWarn, o.LogEvery, p.now)
+	p.health = newUpstreamHealth(o.UnhealthyAfter, p.now, p.upstreamChanged)
+	p.probeTLS = p.transport.TLSClientConfig.Clone()
+	p.client = newClientCert(p.transport.TLSClientConfig)
+	p.client.install(p.transport.TLSClientConfig, noteCertRequest)
 	dial := p.transport.DialContext
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: p.timeouts.Dial, KeepAlive: 30 * time.Second}).DialContext
@@ -185,6 +216,9 @@ func New(o Options) (*Proxy, error) {
 	p.conns = newConnTracker(p.timeouts.Idle, int64(maxHeader)+tunnelHeadSlack)
 	if o.CA != nil {
 		p.leaves = newLeafCache(o.CA, p.now, m.leavesIssued.Inc)
+	}
+	if o.AccessLog != nil {
+		p.access = newAccessLog(o.AccessLog, o.AccessLogSeq, p.logs, m.accessDropped.Inc)
 	}
 	if o.ListenerTLS != nil {
 		p.listenerTLS = o.ListenerTLS.Clone()
@@ -253,6 +287,10 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 	}
 	p.conns.closeAll()
 	p.transport.CloseIdleConnections()
+	if p.access != nil {
+		p.access.close()
+	}
+	p.logs.close()
 	if err != nil {
 		return fmt.Errorf("shut down proxy: %w", err)
 	}
@@ -322,6 +360,9 @@ func upstreamTransport(tr *http.Transport, t Timeouts) *http.Transport {
 		return baseTransport(t)
 	}
 	c := tr.Clone()
+	if c.TLSClientConfig == nil {
+		c.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
 	c.Proxy = nil
 	c.DisableCompression = true
 	if t.TLSHandshake > 0 {

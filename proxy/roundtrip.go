@@ -43,10 +43,10 @@ func (c *call) roundTrip(req *http.Request) (resp *http.Response) {
 	c.target = req.URL.Host
 	target, _ := parseHostPort(req.URL.Host)
 	if reason := c.p.guard.checkCall(target, c.appHost); reason != refuseNone {
-		c.p.metrics.guardRefusals.WithLabelValues(string(reason)).Inc()
 		if reason == refuseProduction && isProduction(c.appHost) {
 			target = hostPort{host: c.appHost}
 		}
+		c.p.guardRefused(reason, target, c.rec.Mode)
 		return c.answer(req, c.p.guard.refusalAnswer(reason, target))
 	}
 	if err := c.p.recorder.Healthy(); err != nil {
@@ -59,14 +59,19 @@ func (c *call) roundTrip(req *http.Request) (resp *http.Response) {
 	if err := c.readRequestBody(req); err != nil {
 		return c.answer(req, requestBodyAnswer(err))
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), c.p.timeouts.Call)
+	base := req.Context()
+	if c.rec.Mode == evidence.ModeMITM {
+		base = context.WithValue(base, callKey{}, c) // base-URL mode has it already
+	}
+	ctx, cancel := context.WithTimeout(base, c.p.timeouts.Call)
 	c.upstreamStart()
 	resp, err := c.p.transport.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		cancel()
 		c.upstreamDone()
-		return c.answer(req, failureAnswer(err, c.target))
+		return c.answer(req, c.p.upstreamFailure(c, err, ""))
 	}
+	c.p.health.success()
 	if resp.TLS != nil {
 		c.setUpstreamTLS(resp.TLS)
 	}
@@ -126,9 +131,7 @@ func (c *call) respond(req *http.Request, resp *http.Response, cancel context.Ca
 		cancel()
 		c.p.bufs.put(buf)
 		c.upstreamDone()
-		a := failureAnswer(err, c.target)
-		a.message = "upstream answered " + resp.Status + ", then: " + a.message
-		return c.answer(req, a)
+		return c.answer(req, c.p.upstreamFailure(c, err, "upstream answered "+resp.Status+", then: "))
 	}
 	c.captureResponse(resp)
 	enc := resp.Header.Get("Content-Encoding")
