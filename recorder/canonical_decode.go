@@ -59,25 +59,48 @@ type canonicalText struct {
 // nil map, when there is nothing to decode.
 func canonical(src []byte, mode decodeMode) canonicalText {
 	d := canonicalText{src: src, text: src}
-	if mode&decodeJSON != 0 && hasByte(src, '\\') {
-		d.text, d.off = unescapeJSON(src)
-	}
-	if mode&(decodePercent|decodePlus) == 0 {
-		return d
-	}
-	plus := mode&decodePlus != 0
-	for range maxDecodeRounds {
-		if !needsPercentDecoding(d.text, plus) {
-			break
-		}
-		text, off, changed := percentDecode(d.text, plus)
-		if !changed {
-			break
-		}
-		d.off = composeOffsets(d.off, off)
-		d.text = text
+	for st := (decodeStep{mode: mode}); st.next(&d); {
 	}
 	return d
+}
+
+// decodeStep walks the stages of decoding a text: JSON escapes first,
+// then each round of percent-decoding. Every stage is a form an
+// application may see, so every stage is scanned for secrets.
+type decodeStep struct {
+	mode   decodeMode
+	json   bool // JSON escapes done
+	rounds int  // percent-decoding rounds done
+	done   bool
+}
+
+// next decodes d one more stage, reporting false (and leaving d as it
+// is) when nothing is left to decode.
+func (st *decodeStep) next(d *canonicalText) bool {
+	if st.done {
+		return false
+	}
+	if !st.json {
+		st.json = true
+		if st.mode&decodeJSON != 0 && hasByte(d.text, '\\') {
+			d.text, d.off = unescapeJSON(d.text)
+			return true
+		}
+	}
+	plus := st.mode&decodePlus != 0
+	if st.mode&(decodePercent|decodePlus) == 0 || st.rounds >= maxDecodeRounds || !needsPercentDecoding(d.text, plus) {
+		st.done = true
+		return false
+	}
+	st.rounds++
+	text, off, changed := percentDecode(d.text, plus)
+	if !changed {
+		st.done = true
+		return false
+	}
+	d.off = composeOffsets(d.off, off)
+	d.text = text
+	return true
 }
 
 // identity reports whether the decoded text is the source itself.

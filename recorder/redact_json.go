@@ -325,6 +325,15 @@ func (j *jsonRedaction) onNumber(start, end int) {
 			j.w.replace(start, end, `"`+j.r.fingerprint(digits)+`"`)
 			return
 		}
+		// A card number's digits in a fraction or in a token that is not
+		// a number at all are still its digits.
+		if len(tok) >= minPANDigits && hasDigits(tok, minPANDigits) {
+			var buf [2]hit
+			if hits := scanPANs(tok, buf[:0]); len(hits) > 0 {
+				j.w.replace(start, end, `"`+j.r.hitFingerprint(tok[hits[0].start:hits[0].end], true)+`"`)
+				return
+			}
+		}
 	}
 	if len(j.r.patterns) > 0 {
 		var buf [4]hit

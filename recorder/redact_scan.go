@@ -67,16 +67,75 @@ type hit struct {
 
 // scanInto finds the secrets of src, a text of encoding mode, and
 // replaces them in w, whose source holds src at base. It returns how many
-// it replaced.
+// it replaced. An encoded text is scanned as it is and at every stage of
+// its decoding (a digit run may show only once some of it is decoded,
+// or only while the rest is not).
 func (r *Redactor) scanInto(w *rewriter, base int, src []byte, mode decodeMode) int {
-	if len(r.patterns) == 0 && !needsDecoding(src, mode) && !mayHoldSecret(src) {
-		return 0
+	if !needsDecoding(src, mode) {
+		d := canonicalText{src: src, text: src}
+		return r.scanDecoded(w, base, &d)
 	}
-	d := canonical(src, mode)
-	return r.scanDecoded(w, base, &d)
+	var buf [8]srcHit
+	spans := buf[:0]
+	d := canonicalText{src: src, text: src}
+	for st, stage := (decodeStep{mode: mode}), 0; ; stage++ {
+		spans = r.stageHits(&d, stage, spans)
+		if !st.next(&d) {
+			break
+		}
+	}
+	before := w.n
+	for _, h := range mergeSpans(spans) {
+		w.replace(base+h.start, base+h.end, h.repl)
+	}
+	return w.n - before
 }
 
-// scanDecoded is scanInto for a text already in canonical form.
+// srcHit is a secret's span in the source text and its replacement,
+// found at a stage of decoding.
+type srcHit struct {
+	start, end, stage int
+	repl              string
+}
+
+// stageHits appends the secrets of the decoded text d, as spans of its
+// source.
+func (r *Redactor) stageHits(d *canonicalText, stage int, spans []srcHit) []srcHit {
+	if len(r.patterns) == 0 && !mayHoldSecret(d.text) {
+		return spans
+	}
+	var buf [8]hit
+	for _, h := range r.findSecrets(d.text, buf[:0]) {
+		start, end := d.span(h.start, h.end)
+		spans = append(spans, srcHit{start: start, end: end, stage: stage, repl: r.hitFingerprint(d.text[h.start:h.end], h.digits)})
+	}
+	return spans
+}
+
+// mergeSpans orders the spans and joins those that overlap; a joined span
+// is replaced by the fingerprint found at the latest stage (the most
+// decoded, so that it correlates with the same secret sent plain).
+func mergeSpans(spans []srcHit) []srcHit {
+	if len(spans) < 2 {
+		return spans
+	}
+	slices.SortFunc(spans, func(a, b srcHit) int { return cmp.Compare(a.start, b.start) })
+	out := spans[:1]
+	for _, h := range spans[1:] {
+		last := &out[len(out)-1]
+		if h.start >= last.end {
+			out = append(out, h)
+			continue
+		}
+		last.end = max(last.end, h.end)
+		if h.stage > last.stage {
+			last.repl, last.stage = h.repl, h.stage
+		}
+	}
+	return out
+}
+
+// scanDecoded replaces the secrets of a text already in canonical form.
 func (r *Redactor) scanDecoded(w *rewriter, base int, d *canonicalText) int {
 	if len(r.patterns) == 0 && !mayHoldSecret(d.text) {
 		return 0

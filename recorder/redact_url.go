@@ -210,29 +210,26 @@ func (r *Redactor) redactParam(w *rewriter, start, end int, ctx nameContext) {
 		}
 		return
 	}
-	r.scanDecoded(w, start, &dn)
+	r.scanInto(w, start, name, queryMode)
 	r.redactParamValue(w, start+eq+1, val, ctx)
 }
 
 // redactParamValue redacts a parameter value at w.src[base:]: as JSON when
 // it decodes to JSON (?filter={"pin":…}), else as text.
 func (r *Redactor) redactParamValue(w *rewriter, base int, val []byte, ctx nameContext) {
-	if len(val) == 0 || (len(r.patterns) == 0 && !needsDecoding(val, queryMode) && !mayHoldSecret(val) && !looksLikeJSON(val)) {
+	if len(val) == 0 {
 		return
 	}
-	d := canonical(val, queryMode)
-	if !looksLikeJSON(d.text) {
-		r.scanDecoded(w, base, &d)
-		return
+	if d := canonical(val, queryMode); looksLikeJSON(d.text) {
+		if out, n := r.redactJSON(d.text, ctx, false); n > 0 {
+			repl := string(out)
+			if !d.identity() {
+				repl = url.QueryEscape(repl)
+			}
+			w.replace(base, base+len(val), repl)
+			w.n += n - 1
+			return
+		}
 	}
-	out, n := r.redactJSON(d.text, ctx, false)
-	if n == 0 {
-		return
-	}
-	repl := string(out)
-	if !d.identity() {
-		repl = url.QueryEscape(repl)
-	}
-	w.replace(base, base+len(val), repl)
-	w.n += n - 1
+	r.scanInto(w, base, val, queryMode)
 }

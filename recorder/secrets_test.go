@@ -3,9 +3,13 @@ package recorder
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,6 +46,81 @@ var plantedSecrets = []string{
 	"PLANTED-err-key",
 	"PLANTEDKEYMATERIALxyz0123",
 	"PLANTED-client-secret",
+	// The leaks of encoded and newly named secrets (plantedLeakRecords).
+	"5105105105105100",
+	"6011111111111117",
+	"378282246310005",
+	"3530111333300000",
+	"4000056655665556",
+	"PLANTED-pinNumber",
+	"PLANTED-userPin",
+	"PLANTED-confirmPin",
+	"PLANTED-otpValue",
+	"PLANTED-smsCode",
+	"PLANTED-3dsCode",
+	"PLANTED-verificationCode",
+	"PLANTED-passcode",
+	"PLANTED-pwd",
+	"PLANTED-card-pin",
+	"PLANTED-pin-array",
+	"PLANTED-indexed-cvv",
+	"PLANTED-hdr-card-pin",
+	"PLANTED-hdr-otp",
+	"PLANTED-hdr-auth-token",
+	"PLANTED-hdr-x-api-key",
+	"PLANTED-event-pin",
+	"PLANTED-event-header-key",
+}
+
+// plantedLeakRecords carry the secrets that used to reach disk: card
+// numbers percent-encoded in paths, as query names, as JSON numbers in
+// decimal or exponent form and JSON-escaped, and secrets under names the
+// old list missed.
+func plantedLeakRecords(t0 time.Time) []*evidence.Record {
+	body := func(s string) evidence.Body { return evidence.NewBody([]byte(s), int64(len(s)), false) }
+	jsonType := http.Header{"Content-Type": {"application/json"}}
+	return []*evidence.Record{
+		{Time: t0, Request: evidence.Request{Method: "GET", URL: "https://staging.api.axyscards.com/v2/cardholders/5105%201051%200510%205100"}},
+		{Time: t0, Request: evidence.Request{Method: "GET", URL: "/v2/cards/%34%30%30%30%30%35%36%36%35%35%36%36%35%35%35%36"}},
+		{Time: t0, Request: evidence.Request{Method: "GET", URL: "/v2/cards?6011111111111117=1&limit=5"}},
+		{Time: t0, Request: evidence.Request{Method: "POST", URL: "/v2/x", Header: jsonType,
+			Body: body(`{"a":378282246310005.0,"b":3.5301113333e15,"c":"\u0034000056655665556"}`)}},
+		{Time: t0, Request: evidence.Request{Method: "PUT", URL: "/v2/cards/9104/pin", Header: jsonType,
+			Body: body(`{"pinNumber":"PLANTED-pinNumber","userPin":"PLANTED-userPin","confirmPin":"PLANTED-confirmPin",` +
+				`"otpValue":"PLANTED-otpValue","smsCode":"PLANTED-smsCode","3dsCode":"PLANTED-3dsCode",` +
+				`"verificationCode":"PLANTED-verificationCode","passcode":"PLANTED-passcode","pwd":"PLANTED-pwd"}`)}},
+		{Time: t0, Request: evidence.Request{Method: "POST", URL: "/v2/x",
+			Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "X-Card-Pin": {"PLANTED-hdr-card-pin"},
+				"X-Otp": {"PLANTED-hdr-otp"}, "X-Auth-Token": {"PLANTED-hdr-auth-token"}, "X_API_KEY": {"PLANTED-hdr-x-api-key"}},
+			Body: body("card%5Bpin%5D=PLANTED-card-pin&pin%5B%5D=PLANTED-pin-array&card[0][cvv]=PLANTED-indexed-cvv")}},
+		{Time: t0, Kind: evidence.KindEvent, Event: &evidence.Event{Name: "pin set", Source: evidence.EventSourceEvents,
+			Attributes: []byte(`{"axys.card_id":9104,"user.pin":"PLANTED-event-pin","http.request.header.x-api-key":"PLANTED-event-header-key"}`)}},
+	}
+}
+
+// secretForms returns the ways a secret could be written in a store or a
+// bundle: as is, percent-encoded, JSON-escaped (and every digit as a
+// \u escape), in base64, and a card number grouped by spaces or dashes.
+func secretForms(secret string) []string {
+	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret), base64.StdEncoding.EncodeToString([]byte(secret))}
+	quoted, _ := json.Marshal(secret)
+	forms = append(forms, string(quoted[1:len(quoted)-1]))
+	var esc, pct strings.Builder
+	for _, c := range []byte(secret) {
+		fmt.Fprintf(&esc, "\\u%04x", c)
+		fmt.Fprintf(&pct, "%%%02X", c)
+	}
+	forms = append(forms, esc.String(), pct.String())
+	if digitsOnly(secret) == secret && len(secret) >= minPANDigits && strings.Trim(secret, "0123456789") == "" {
+		for _, sep := range []string{" ", "-", "%20", "+"} {
+			var g []string
+			for i := 0; i < len(secret); i += 4 {
+				g = append(g, secret[i:min(i+4, len(secret))])
+			}
+			forms = append(forms, strings.Join(g, sep))
+		}
+	}
+	return forms
 }
 
 // canary is not a secret: finding it proves the searches can succeed.
@@ -74,7 +153,8 @@ func plantedRecords(t0 time.Time) []*evidence.Record {
 
 func TestPlantedSecretsNeverReachTheStore(t *testing.T) {
 	s := openTestStore(t, Options{Durability: Async})
-	for _, rec := range plantedRecords(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, rec := range append(plantedRecords(t0), plantedLeakRecords(t0)...) {
 		if err := s.Record(context.Background(), rec); err != nil {
 			t.Fatal(err)
 		}
@@ -88,8 +168,10 @@ func TestPlantedSecretsNeverReachTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, secret := range plantedSecrets {
-		if bytes.Contains(raw, []byte(secret)) {
-			t.Errorf("store file bytes contain %q", secret)
+		for _, form := range secretForms(secret) {
+			if bytes.Contains(raw, []byte(form)) {
+				t.Errorf("store file bytes contain %q (as %q)", secret, form)
+			}
 		}
 	}
 
@@ -99,6 +181,9 @@ func TestPlantedSecretsNeverReachTheStore(t *testing.T) {
 	}
 	var readBack bytes.Buffer
 	for _, r := range readAllReadOnly(t, s.Path()) {
+		// No card number in any form a reader could decode: JSON numbers
+		// in exponent form, percent-encoded and JSON-escaped digits.
+		checkNoCardNumbers(t, r)
 		if err := json.NewEncoder(&readBack).Encode(r); err != nil {
 			t.Fatal(err)
 		}
@@ -107,13 +192,13 @@ func TestPlantedSecretsNeverReachTheStore(t *testing.T) {
 		t.Fatal("canary not found in records read back: the search is broken")
 	}
 	for _, secret := range plantedSecrets {
-		if bytes.Contains(decompressed, []byte(secret)) {
-			t.Errorf("decompressed record values contain %q", secret)
-		}
-		// encoding/json escapes nothing in these secrets but the PEM's
-		// newlines, which the key material does not span.
-		if bytes.Contains(readBack.Bytes(), []byte(secret)) {
-			t.Errorf("records read back contain %q", secret)
+		for _, form := range secretForms(secret) {
+			if bytes.Contains(decompressed, []byte(form)) {
+				t.Errorf("decompressed record values contain %q (as %q)", secret, form)
+			}
+			if bytes.Contains(readBack.Bytes(), []byte(form)) {
+				t.Errorf("records read back contain %q (as %q)", secret, form)
+			}
 		}
 	}
 }
