@@ -185,7 +185,7 @@ func TestFingerprintsCorrelateAcrossEncodings(t *testing.T) {
 	rec := &evidence.Record{Request: evidence.Request{
 		URL:    "/v2/x/4111%201111%201111%201111?q=4111+1111+1111+1111&%34" + testPAN[1:] + "=1",
 		Header: http.Header{"X-Card": {"4111-1111-1111-1111"}},
-		Body: evidence.NewBody([]byte(`{"a":4.111111111111111e15,"b":"\u0034` + testPAN[1:] + `","cardNumber":"4111 1111 1111 1111","c":-4111111111111111.0}`),
+		Body: evidence.NewBody([]byte(`{"a":4.111111111111111e15,"b":"\u0034`+testPAN[1:]+`","cardNumber":"4111 1111 1111 1111","c":-4111111111111111.0}`),
 			0, false),
 	}}
 	r.Redact(rec)
