@@ -1,10 +1,3 @@
-// Package admin serves the sidecar's admin listener: /metrics, /healthz,
-// /readyz, /coverage and /snapshot. It is kept apart from the proxy listener
-// because in base-URL mode every path there belongs to the upstream.
-//
-// The admin listener is loopback-only by default: /snapshot hands out the
-// whole (redacted) evidence store, so exposing it beyond the pod or host is
-// the operator's explicit choice.
 package admin
 
 import (
@@ -12,15 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Options say where each endpoint gets its answer. Nil fields disable their
-// endpoint (404), except Ready, whose nil means always ready.
 type Options struct {
 	// Gatherer backs /metrics.
 	Gatherer prometheus.Gatherer
@@ -33,8 +23,20 @@ type Options struct {
 	// CoverageCSP is the Content-Security-Policy sent with the HTML report;
 	// the report is self-contained, so the policy can forbid every load.
 	CoverageCSP string
-	// Snapshot writes a consistent copy of the store.
+	// Snapshot writes a consistent copy of the store (recorder's
+	// Store.WriteSnapshot).
 	Snapshot func(w io.Writer) (int64, error)
+	// CAPEM, when set, is served at GET /ca.pem as application/x-pem-file:
+	// the interception CA certificate, for init steps that install it.
+	CAPEM []byte
+	// Hosts are the Host names the listener answers to besides localhost
+	// and IP literals (see the package documentation); matched without
+	// case, port or trailing dot. Nil: none.
+	Hosts []string
+	// BearerToken, when set, must come as "Authorization: Bearer TOKEN"
+	// on every path but /healthz, /readyz, /metrics and /ca.pem. Empty: no
+	// authentication (cmd allows that on loopback only).
+	BearerToken string
 	// Logger receives errors that can no longer be sent to the client; nil
 	// discards them.
 	Logger *slog.Logger
@@ -42,7 +44,6 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Handler returns the admin mux.
 func Handler(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -50,6 +51,10 @@ func Handler(o Options) http.Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	return newDoors(o.Hosts, o.BearerToken).guard(o.mux())
+}
+
+func (o Options) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	if o.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{
@@ -76,6 +81,9 @@ func Handler(o Options) http.Handler {
 	}
 	if o.Snapshot != nil {
 		mux.HandleFunc("GET /snapshot", o.snapshot)
+	}
+	if o.CAPEM != nil {
+		mux.HandleFunc("GET /ca.pem", o.caPEM)
 	}
 	return mux
 }
@@ -108,21 +116,16 @@ func (o Options) coverage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (o Options) snapshot(w http.ResponseWriter, _ *http.Request) {
-	name := "evidence-snapshot-" + strconv.FormatInt(o.Now().Unix(), 10) + ".db"
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Cache-Control", "no-store")
-	if _, err := o.Snapshot(w); err != nil {
-		// Headers are gone; abort so the client sees a broken transfer,
-		// never a short file that looks complete.
-		o.Logger.Error("write snapshot", "err", err)
-		panic(http.ErrAbortHandler)
-	}
+func (o Options) caPEM(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	w.Header().Set("Content-Disposition", `attachment; filename="evidence-proxy-ca.pem"`)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(o.CAPEM)
 }
 
 func writeText(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	io.WriteString(w, body)
+	_, _ = io.WriteString(w, body)
 }

@@ -1,0 +1,40 @@
+// Package admin serves the sidecar's admin listener: /metrics, /healthz,
+// /readyz, /coverage, /snapshot and, when given one, /ca.pem. It is kept
+// apart from the proxy listener because in base-URL mode every path there
+// belongs to the upstream.
+//
+// The admin listener is loopback-only by default: /snapshot hands out the
+// whole (redacted) evidence store, so exposing it beyond the pod or host is
+// the operator's explicit choice, and two doors stay shut whatever the
+// address.
+//
+// # Host check (DNS rebinding)
+//
+// A web page on attacker.example can have a browser send requests to
+// 127.0.0.1:9090 under the attacker's name (its DNS answer changes to
+// 127.0.0.1 after the page loads) and read the answers, since to the
+// browser they come from the page's own origin. So every request's Host
+// must be one that cannot be rebound: "localhost", an IP literal
+// (127.0.0.1, [::1], a pod IP: a browser sends the name it resolved, never
+// the address, and probes and scrapers address pods by IP), with any port,
+// or one of Options.Hosts (cmd's --admin-host). Any other Host gets 421
+// Misdirected Request saying how to allow the name. The check applies to
+// every path.
+//
+// # Authentication
+//
+// With Options.BearerToken set (cmd requires one when the listener is
+// bound beyond loopback), every path needs "Authorization: Bearer TOKEN",
+// compared in constant time, except:
+//
+//   - /healthz and /readyz: orchestrator probes, which carry no
+//     credentials; they say only whether the sidecar runs and can record;
+//   - /metrics: Prometheus scrapes; the metrics hold counts, durations and
+//     bounded labels, never a secret or a recorded value;
+//   - /ca.pem: the proxy's interception CA certificate, public by nature
+//     (the apps must trust it), fetched by init steps that hold no token.
+//
+// /snapshot, /coverage and anything that exports data (and any path not
+// listed above, known or not) answer 401 without the token, saying how to
+// send it. The token is never logged.
+package admin
