@@ -46,27 +46,43 @@ type callView struct {
 	hashed bool
 	hash   uint64
 
-	// events are the entity state changes this call's response carries.
+	// events are the entity state changes this call's response carries;
+	// implied those its success implies (transitions), which no rule
+	// reads as shown.
 	events  []stateEvent
 	changes []fieldChange
+	implied []impliedChange
+}
+
+// impliedChange is one field a successful call implies.
+type impliedChange struct {
+	entity, field int
+	key           string
+	val           value
 }
 
 // reset fills v from rec, reusing v's buffers.
 func (v *callView) reset(rt *routes, rec *evidence.Record) {
-	*v = callView{events: v.events[:0], changes: v.changes[:0], pairs: v.pairs[:0], req: v.req, resp: v.resp, cache: v.cache.recycle()}
+	*v = callView{events: v.events[:0], changes: v.changes[:0], implied: v.implied[:0], pairs: v.pairs[:0], req: v.req, resp: v.resp, cache: v.cache.recycle()}
 	v.rec = rec
 	v.seq = rec.Seq
 	v.start = rec.Time
 	v.end = rec.Time.Add(time.Duration(rec.DurationUS) * time.Microsecond)
 	v.method = rec.Request.Method
+	v.ep = -1
 	if v.method == "CONNECT" {
 		v.host = canonicalHost(stripPort(rec.Request.URL))
 	} else {
 		v.host, v.path, v.query = splitURL(rec.Request.URL)
 		v.host = canonicalHost(v.host)
+		// The API lives below /v2: a path elsewhere is outside the
+		// catalogue however it ends.
+		api := strings.HasPrefix(v.path, "/v2/")
 		v.path = apiPath(v.path)
+		if api {
+			v.ep = rt.lookup(v.method, v.path, &v.params)
+		}
 	}
-	v.ep = rt.lookup(v.method, v.path, &v.params)
 	v.req.reset(bodyText(rec.Request.Body))
 	resp, respTrunc := "", false
 	if r := rec.Response; r != nil {

@@ -61,20 +61,30 @@ func checklistCases() []reqCase {
 		{"L4", "virtual card issued", StatusMet, func(tr *trace) []uint64 {
 			return ev(tr.issueVirtual(10001, 8001, 200))
 		}},
-		{"L4", "issuance refused", StatusPartial, func(tr *trace) []uint64 {
-			return ev(tr.issueVirtual(10001, 8001, 409))
+		{"L4", "issuance refused", StatusMissing, func(tr *trace) []uint64 {
+			tr.issueVirtual(10001, 8001, 409)
+			return nil
 		}},
 		{"L5", "physical card issued", StatusMet, func(tr *trace) []uint64 {
 			return ev(tr.call("POST", "/cards/assign/10001", 200, `{"nameOnCard":"J","cardType":0}`, `{"status":"success","cardId":8002,"issuerCardStatus":4}`))
 		}},
-		{"L5", "inactive design slot refused", StatusPartial, func(tr *trace) []uint64 {
-			return ev(tr.call("POST", "/cards/assign/10001", 422, `{"nameOnCard":"J","cardType":4}`, `{"status":"error","message":"cardType: design slot 4 is not active"}`))
+		{"L5", "inactive design slot refused", StatusMissing, func(tr *trace) []uint64 {
+			tr.call("POST", "/cards/assign/10001", 422, `{"nameOnCard":"J","cardType":4}`, `{"status":"error","message":"cardType: design slot 4 is not active"}`)
+			return nil
 		}},
 		{"L6", "activated", StatusMet, func(tr *trace) []uint64 {
-			return ev(tr.call("PUT", "/cards/8002/activate", 200, `{}`, `{"status":"success","cardId":8002,"issuerCardStatus":1}`))
+			s1 := tr.card(8002, 4)
+			s2 := tr.call("PUT", "/cards/8002/activate", 200, `{}`, `{"status":"success","cardId":8002,"issuerCardStatus":1}`)
+			return ev(s1, s2)
+		}},
+		{"L6", "activated, never seen awaiting activation", StatusMissing, func(tr *trace) []uint64 {
+			tr.call("PUT", "/cards/8002/activate", 200, `{}`, `{"status":"success","cardId":8002,"issuerCardStatus":1}`)
+			return nil
 		}},
 		{"L6", "activation refused", StatusPartial, func(tr *trace) []uint64 {
-			return ev(tr.call("PUT", "/cards/8001/activate", 409, `{}`, `{"status":"error","message":"card 8001 is virtual"}`))
+			s1 := tr.card(8002, 4)
+			tr.call("PUT", "/cards/8002/activate", 422, `{}`, `{"status":"error","message":"cvv: does not match the card"}`)
+			return ev(s1)
 		}},
 		{"L7", "balance polled until it changed", StatusMet, func(tr *trace) []uint64 {
 			s1 := tr.balance(8001, 0, 0)
@@ -108,8 +118,8 @@ func checklistCases() []reqCase {
 		}},
 		{"L9", "unblock refused", StatusPartial, func(tr *trace) []uint64 {
 			s1 := tr.call("PUT", "/cards/8001/status", 200, `{"newStatus":2}`, `{"status":"success","cardId":8001,"issuerCardStatus":2}`)
-			s2 := tr.call("PUT", "/cards/8001/status", 409, `{"newStatus":1}`, `{"status":"error","message":"closed"}`)
-			return ev(s1, s2)
+			tr.call("PUT", "/cards/8001/status", 409, `{"newStatus":1}`, `{"status":"error","message":"closed"}`)
+			return ev(s1)
 		}},
 	}
 }
@@ -187,10 +197,15 @@ func checklistCases2() []reqCase {
 			tr.recs[len(tr.recs)-1].Response.Body.Truncated = true
 			return nil
 		}},
-		{"L17", "subscribed and OTP read", StatusMet, func(tr *trace) []uint64 {
+		{"L17", "subscribed and OTP received", StatusMet, func(tr *trace) []uint64 {
 			s1 := tr.listener(8001, "tok1")
-			s2 := tr.otp("tok1", "pending")
+			s2 := tr.otp("tok1", "received")
 			return ev(s1, s2)
+		}},
+		{"L17", "subscribed and OTP read", StatusPartial, func(tr *trace) []uint64 {
+			s1 := tr.listener(8001, "tok1")
+			tr.otp("tok1", "pending")
+			return ev(s1)
 		}},
 		{"L17", "OTP read for an unknown token", StatusPartial, func(tr *trace) []uint64 {
 			s1 := tr.listener(8001, "tok1")

@@ -231,10 +231,12 @@ func guardCases() []reqCase {
 		{"G2", "production call refused", StatusMet, func(tr *trace) []uint64 {
 			return ev(tr.call("GET", "/cardholders", 403, "", "", refused(refusal), withHost("production.api.axyscards.com")))
 		}},
-		{"G2", "production CONNECT refused", StatusMet, func(tr *trace) []uint64 {
+		// A refused tunnel names no API path: no call of the catalogue, so
+		// no evidence (the steps send a plain call through the proxy).
+		{"G2", "production CONNECT refused", StatusMissing, func(tr *trace) []uint64 {
 			s := tr.call("CONNECT", "", 403, "", "", refused(refusal))
 			tr.recs[s-1].Request.URL = "production.api.axyscards.com:443"
-			return ev(s)
+			return nil
 		}},
 		{"G2", "production answered", StatusViolated, func(tr *trace) []uint64 {
 			return ev(tr.get("/cardholders", `{"status":"success","items":[]}`, withHost("production.api.axyscards.com")))

@@ -116,8 +116,18 @@ func fundingCases() []reqCase {
 		}},
 		{"C10", "declined spend seen in the list", StatusMet, func(tr *trace) []uint64 {
 			s1 := tr.spend(8001, 4)
-			s2 := tr.transactions("?cardId=8001&status=4", `{"cardId":8001,"transId":"5000002","status":4}`, 1)
+			s2 := tr.transactions("?cardId=8001&status=4", `{"cardId":8001,"transId":"5000001","status":4}`, 1)
 			return ev(s1, s2)
+		}},
+		{"C10", "another declined transaction of the card listed", StatusPartial, func(tr *trace) []uint64 {
+			s1 := tr.spend(8001, 4)
+			tr.transactions("?cardId=8001&status=4", `{"cardId":8001,"transId":"4999990","status":4}`, 1)
+			return ev(s1)
+		}},
+		{"C10", "the spend and a decline on two different items", StatusPartial, func(tr *trace) []uint64 {
+			s1 := tr.spend(8001, 4)
+			tr.transactions("?cardId=8001", `{"cardId":8001,"transId":"5000001","status":1},{"cardId":8002,"transId":"4999990","status":4}`, 2)
+			return ev(s1)
 		}},
 		{"C10", "declined spend, list without a decline", StatusPartial, func(tr *trace) []uint64 {
 			s1 := tr.spend(8001, 4)
@@ -150,13 +160,13 @@ func fundingCases() []reqCase {
 		}},
 		{"C11-expiry", "registered again for another cardholder", StatusPartial, func(tr *trace) []uint64 {
 			s1 := tr.call("POST", "/cardholders/10001/register-bank-account", 200, `{}`, `{"status":"success","depositId":7001,"statusText":"pending"}`)
-			s2 := tr.call("POST", "/staging/bank-accounts/7001/expire", 200, "", `{"status":"success"}`)
+			s2 := tr.call("POST", "/staging/bank-accounts/7001/expire", 200, "", `{"status":"success","depositId":7001,"statusText":"expired"}`)
 			tr.call("POST", "/cardholders/10002/register-bank-account", 200, `{}`, `{"status":"success","depositId":7002,"statusText":"pending"}`)
 			return ev(s1, s2)
 		}},
 		{"C11-expiry", "expiry of an unknown registration", StatusPartial, func(tr *trace) []uint64 {
 			s1 := tr.call("POST", "/cardholders/10001/register-bank-account", 200, `{}`, `{"status":"success","depositId":7001,"statusText":"pending"}`)
-			tr.call("POST", "/staging/bank-accounts/7009/expire", 200, "", `{"status":"success"}`)
+			tr.call("POST", "/staging/bank-accounts/7009/expire", 200, "", `{"status":"success","depositId":7009,"statusText":"expired"}`)
 			tr.call("POST", "/cardholders/10001/register-bank-account", 200, `{}`, `{"status":"success","depositId":7002,"statusText":"pending"}`)
 			return ev(s1)
 		}},

@@ -54,7 +54,7 @@ func moreInferredCases() []reqCase {
 			s2 := tr.call("POST", "/wallets/3001/bank-deposit", 200, `{"transactionAmount":50000}`, okBody)
 			s3 := tr.call("POST", "/wallets/transfer", 200, `{"sourceWalletId":3001,"destinationType":1,"destinationId":8001,"amount":2500}`, `{"status":"success","transId":90001,"transStatus":1}`)
 			s4 := tr.call("POST", "/wallets/transfer", 200, `{"sourceWalletId":3001,"destinationType":0,"destinationId":3002,"amount":1000}`, `{"status":"success","transId":90002,"transStatus":1}`)
-			s5 := tr.get("/wallets/transactions", `{"status":"success","items":[{"transId":90001}],"total":1,"limit":50,"offset":0}`)
+			s5 := tr.get("/wallets/transactions", `{"status":"success","items":[{"transId":90001,"walletId":3001}],"total":1,"limit":50,"offset":0}`)
 			return ev(s1, s2, s3, s4, s5)
 		}},
 		{"C13", "funded through the deposit simulation", StatusMet, func(tr *trace) []uint64 {
@@ -62,7 +62,7 @@ func moreInferredCases() []reqCase {
 			s2 := tr.call("POST", "/staging/deposits", 200, `{"walletId":3001,"amount":"500.00"}`, `{"status":"success","depositId":7001}`)
 			s3 := tr.call("POST", "/wallets/transfer", 200, `{"sourceWalletId":3001,"destinationType":1,"destinationId":8001,"amount":2500}`, `{"status":"success","transId":90001,"transStatus":1}`)
 			s4 := tr.call("POST", "/wallets/transfer", 200, `{"sourceWalletId":3001,"destinationType":0,"destinationId":3002,"amount":1000}`, `{"status":"success","transId":90002,"transStatus":1}`)
-			s5 := tr.get("/wallets/transactions", `{"status":"success","items":[{"transId":90001}],"total":1,"limit":50,"offset":0}`)
+			s5 := tr.get("/wallets/transactions", `{"status":"success","items":[{"transId":90001,"walletId":3001}],"total":1,"limit":50,"offset":0}`)
 			return ev(s1, s2, s3, s4, s5)
 		}},
 		{"C13", "transfer from a wallet never funded", StatusPartial, func(tr *trace) []uint64 {

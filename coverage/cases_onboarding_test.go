@@ -55,9 +55,18 @@ func onboardingCases() []reqCase {
 		{"row-2", "card issued to the declined cardholder", StatusViolated, func(tr *trace) []uint64 {
 			tr.validate(10001, "fail")
 			tr.holder(10001, 2)
+			s3 := tr.issueVirtual(10001, 8001, 409)
 			tr.refresh(10001, 200)
-			s4 := tr.issueVirtual(10001, 8001, 409)
-			return ev(s4)
+			return ev(s3)
+		}},
+		// The refresh re-submitted the cardholder (§5.2: 2 → 3): a card
+		// asked for afterwards is not asked for a declined cardholder.
+		{"row-2", "card asked for after the refresh re-submitted", StatusMet, func(tr *trace) []uint64 {
+			s1 := tr.validate(10001, "fail")
+			s2 := tr.holder(10001, 2)
+			s3 := tr.refresh(10001, 200)
+			tr.issueVirtual(10001, 8001, 409)
+			return ev(s1, s2, s3)
 		}},
 		{"row-3", "declined, refreshed, passed, polled to approval", StatusMet, func(tr *trace) []uint64 {
 			s1 := tr.validate(10001, "fail")
@@ -130,8 +139,13 @@ func onboardingCases() []reqCase {
 			tr.call("PUT", "/cardholders/10001", 409, `{"lastName":"Smith"}`, `{"status":"error","message":"conflict"}`)
 			return nil
 		}},
-		{"row-6", "409 while the status was never read", StatusMissing, func(tr *trace) []uint64 {
+		// The submission's success put the cardholder under review
+		// (§5.2): the refusal right after it is the locked-field 409.
+		{"row-6", "409 while the status was never read", StatusMet, func(tr *trace) []uint64 {
 			tr.submit(10001, 200)
+			return ev(tr.call("PUT", "/cardholders/10001", 409, `{"lastName":"Smith"}`, `{"status":"error","message":"locked"}`))
+		}},
+		{"row-6", "409 with no submission or read before", StatusMissing, func(tr *trace) []uint64 {
 			tr.call("PUT", "/cardholders/10001", 409, `{"lastName":"Smith"}`, `{"status":"error","message":"locked"}`)
 			return nil
 		}},

@@ -66,7 +66,7 @@ func TestPredicates(t *testing.T) {
 			t.Errorf("%s: %v", tt.pred, err)
 			continue
 		}
-		if got := p.onCall(rt, &v, tt.key); got != tt.want {
+		if got := p.onCall(rt, &v, &binds{key: tt.key}); got != tt.want {
 			t.Errorf("%s (key %q) = %v, want %v", tt.pred, tt.key, got, tt.want)
 		}
 	}
@@ -76,11 +76,11 @@ func TestPredicates(t *testing.T) {
 	v.reset(rt, tr.recs[0])
 	for _, pred := range []string{"response.body.nothing missing", `response.body.nothing != "x"`, "response.body.nothing exists"} {
 		p, _ := c.callPredicate(pred, nil)
-		if p.onCall(rt, &v, "") {
+		if p.onCall(rt, &v, nil) {
 			t.Errorf("%s holds on a truncated body", pred)
 		}
 	}
-	if p, _ := c.callPredicate("response.body.cardId == 8001", nil); !p.onCall(rt, &v, "") {
+	if p, _ := c.callPredicate("response.body.cardId == 8001", nil); !p.onCall(rt, &v, nil) {
 		t.Error("a value within the captured bytes of a truncated body is not read")
 	}
 }
@@ -133,17 +133,17 @@ func TestRisesBy(t *testing.T) {
 		name string
 		p    predicate
 		c    fieldChange
-		vars []float64
+		vars []value
 		want bool
 	}{
-		{"by the amount", rises, change(500, 1500), []float64{1000}, true},
-		{"by a decimal's minor units", rises, change(0, 1999), []float64{decimal * 100}, true},
-		{"by less", rises, change(500, 1400), []float64{1000}, false},
-		{"by more", rises, change(500, 1600), []float64{1000}, false},
-		{"a fall of the amount", rises, change(1500, 500), []float64{1000}, false},
-		{"nothing captured", rises, change(500, 1500), []float64{math.NaN()}, false},
+		{"by the amount", rises, change(500, 1500), numVars(1000), true},
+		{"by a decimal's minor units", rises, change(0, 1999), numVars(decimal * 100), true},
+		{"by less", rises, change(500, 1400), numVars(1000), false},
+		{"by more", rises, change(500, 1600), numVars(1000), false},
+		{"a fall of the amount", rises, change(1500, 500), numVars(1000), false},
+		{"nothing captured", rises, change(500, 1500), numVars(math.NaN()), false},
 		{"no variables", rises, change(500, 1500), nil, false},
-		{"value before unknown", rises, fieldChange{new: numValue(1000)}, []float64{1000}, false},
+		{"value before unknown", rises, fieldChange{new: numValue(1000)}, numVars(1000), false},
 		{"falls by a literal", falls, change(5000, 3766), nil, true},
 		{"falls by another amount", falls, change(5000, 3700), nil, false},
 	}
@@ -237,4 +237,16 @@ func TestEmptyReport(t *testing.T) {
 	for _, res := range r.Requirements {
 		checkResult(t, res, StatusMissing, nil)
 	}
+}
+
+// numVars makes captured values of numbers; NaN stands for a value never
+// captured.
+func numVars(fs ...float64) []value {
+	out := make([]value, len(fs))
+	for i, f := range fs {
+		if !math.IsNaN(f) {
+			out[i] = numValue(f)
+		}
+	}
+	return out
 }

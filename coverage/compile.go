@@ -16,8 +16,15 @@ type compiler struct {
 	entities []entityDef
 	state    []stateSource
 	aliases  []aliasDef
+	trans    []stateSource
 	reqs     []requirement
 	reqIndex map[string]int
+	// warnings are what matrix check reports (lint.go), about the
+	// requirement reqID unless quiet (it is not the matrix author's).
+	warnings []LintWarning
+	reqID    string
+	quiet    bool
+	own      func(*yaml.Node) bool
 	// slots numbers the body references by their text, from 1: the
 	// per-record cache keeps one list of values per slot.
 	slots map[string]int
@@ -106,8 +113,11 @@ func (c *compiler) statePredicate(s string, transitions bool) (predicate, error)
 	if err := parseOperand(&p, operand); err != nil {
 		return p, err
 	}
-	if p.isKey {
+	switch {
+	case p.isKey:
 		return p, fmt.Errorf("%q: $key compares call values; entity state already belongs to the key", s)
+	case p.varName != "" && !transitions:
+		return p, fmt.Errorf("%q: $%s names a value a sequence captured; use it in an observe step", s, p.varName)
 	}
 	return p, nil
 }
@@ -152,40 +162,47 @@ func (c *compiler) compileEntities(n *yaml.Node) error {
 	return nil
 }
 
-// compileStateFields declares the fields every state source sets, so
-// predicates anywhere can name them.
-func (c *compiler) compileStateFields(n *yaml.Node) error {
+// compileStateFields declares the fields every state source and
+// transition (what) sets, so predicates anywhere can name them.
+func (c *compiler) compileStateFields(n *yaml.Node, what string) error {
 	if n == nil {
 		return nil
 	}
 	for _, item := range items(n) {
-		f, err := fields(item, "state", "call", "where", "origin", "entity", "key", "set")
+		f, err := fields(item, what, "call", "where", "origin", "entity", "key", "set")
 		if err != nil {
 			return err
 		}
-		e, err := c.entityOf(f, item, "state")
+		e, err := c.entityOf(f, item, what)
 		if err != nil {
 			return err
 		}
-		set, err := need(f, item, "state", "set")
+		set, err := need(f, item, what, "set")
 		if err != nil {
 			return err
 		}
 		if set.Kind != yaml.MappingNode || len(set.Content) == 0 {
-			return nodeErr(set, "state: set: want a mapping of field to reference (status: response.body.status)")
+			return nodeErr(set, "%s: set: want a mapping of field to reference (status: response.body.status)", what)
 		}
 		for i := 0; i < len(set.Content); i += 2 {
-			name := set.Content[i].Value
-			if !identPattern.MatchString(name) || strings.Contains(name, ".") {
-				return nodeErr(set.Content[i], "state: set: %q is not a valid field name", name)
-			}
-			if c.entities[e].field(name) < 0 {
-				if len(c.entities[e].fields) == maxFields {
-					return nodeErr(set.Content[i], "state: %s has more than %d fields", c.entities[e].name, maxFields)
-				}
-				c.entities[e].fields = append(c.entities[e].fields, name)
+			if err := c.declareField(e, set.Content[i], what); err != nil {
+				return err
 			}
 		}
+	}
+	return nil
+}
+
+func (c *compiler) declareField(e int, n *yaml.Node, what string) error {
+	name := n.Value
+	if !identPattern.MatchString(name) || strings.Contains(name, ".") {
+		return nodeErr(n, "%s: set: %q is not a valid field name", what, name)
+	}
+	if c.entities[e].field(name) < 0 {
+		if len(c.entities[e].fields) == maxFields {
+			return nodeErr(n, "%s: %s has more than %d fields", what, c.entities[e].name, maxFields)
+		}
+		c.entities[e].fields = append(c.entities[e].fields, name)
 	}
 	return nil
 }
@@ -211,41 +228,55 @@ func (c *compiler) entityNamed(n *yaml.Node, what string) (int, error) {
 	return e, nil
 }
 
-func (c *compiler) compileState(n *yaml.Node) error {
+// compileState compiles the state sources (what "state": state a response
+// shows) or the transitions (what "transitions": state a successful call
+// implies, per the documented state machines).
+func (c *compiler) compileState(n *yaml.Node, what string) ([]stateSource, error) {
 	if n == nil {
-		return nil
+		return nil, nil
 	}
+	var out []stateSource
 	for _, item := range items(n) {
-		f, _ := fields(item, "state", "call", "where", "origin", "entity", "key", "set")
-		e, _ := c.entityOf(f, item, "state")
-		m, _, err := c.compileMatcher(item, matcherOpts{what: "state", entity: e, extra: []string{"entity", "set"}})
+		f, _ := fields(item, what, "call", "where", "origin", "entity", "key", "set")
+		e, _ := c.entityOf(f, item, what)
+		m, _, err := c.compileMatcher(item, matcherOpts{what: what, entity: e, extra: []string{"entity", "set"}})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if !m.key.set {
-			return nodeErr(item, "state: the call does not name the %s in its path; say where it is (key: response.body.%s)", c.entities[e].name, c.entities[e].id)
-		}
-		if len(m.when) > 0 || len(m.keyWhere) > 0 {
-			return nodeErr(item, "state: when and $key do not apply to state sources")
+		switch {
+		case !m.key.set:
+			return nil, nodeErr(item, "%s: the call does not name the %s in its path; say where it is (key: response.body.%s)", what, c.entities[e].name, c.entities[e].id)
+		case len(m.when) > 0 || m.needsBinds():
+			return nil, nodeErr(item, "%s: when and $key do not apply to state sources", what)
+		case what == "transitions" && !m.successOnly():
+			return nil, nodeErr(item, "%s: only a successful call implies a state: give the call a 2xx status", what)
 		}
 		src := stateSource{match: m, entity: e, key: m.key}
-		set := f["set"]
-		for i := 0; i+1 < len(set.Content); i += 2 {
-			s, err := scalar(set.Content[i+1], "state: set")
-			if err != nil {
-				return err
-			}
-			fs := fieldSource{field: c.entities[e].field(set.Content[i].Value)}
-			if lit, ok := stateLiteral(set.Content[i+1]); ok {
-				fs.lit = &lit
-			} else if fs.ref, err = c.parseRef(s, m.params(c.rt)); err != nil {
-				return nodeErr(set.Content[i+1], "state: set: %v (or a number or boolean)", err)
-			}
-			src.set = append(src.set, fs)
+		if src.set, err = c.fieldSources(f["set"], e, m, what); err != nil {
+			return nil, err
 		}
-		c.state = append(c.state, src)
+		out = append(out, src)
 	}
-	return nil
+	return out, nil
+}
+
+// fieldSources compiles "set: {field: reference or literal}".
+func (c *compiler) fieldSources(set *yaml.Node, e int, m *callMatcher, what string) ([]fieldSource, error) {
+	var out []fieldSource
+	for i := 0; i+1 < len(set.Content); i += 2 {
+		s, err := scalar(set.Content[i+1], what+": set")
+		if err != nil {
+			return nil, err
+		}
+		fs := fieldSource{field: c.entities[e].field(set.Content[i].Value)}
+		if lit, ok := stateLiteral(set.Content[i+1]); ok {
+			fs.lit = &lit
+		} else if fs.ref, err = c.parseRef(s, m.params(c.rt)); err != nil {
+			return nil, nodeErr(set.Content[i+1], "%s: set: %v (or a number or boolean)", what, err)
+		}
+		out = append(out, fs)
+	}
+	return out, nil
 }
 
 // stateLiteral reads a number or boolean given as a field's value.

@@ -49,11 +49,14 @@ func (s *sequenceSpec) indexSequence() {
 	s.withoutAt = matcherIndex(s.without)
 }
 
-// indexWorld files the matrix's state sources and aliases.
+// indexWorld files the matrix's state sources, transitions and aliases.
 func (m *Matrix) indexWorld() {
-	m.stateAt, m.aliasesAt = &epIndex[int]{}, &epIndex[int]{}
+	m.stateAt, m.transAt, m.aliasesAt = &epIndex[int]{}, &epIndex[int]{}, &epIndex[int]{}
 	for i := range m.state {
 		m.stateAt.add(m.state[i].match.interest(), i)
+	}
+	for i := range m.trans {
+		m.transAt.add(m.trans[i].match.interest(), i)
 	}
 	for i := range m.aliases {
 		m.aliasesAt.add(m.aliases[i].match.interest(), i)

@@ -34,35 +34,49 @@
 //
 // A call pattern is "METHOD TEMPLATE [STATUS]": GET /cards/{cardId} 2xx,
 // "* /staging/* any", PUT /cardholders/{cardholderId} 409. Templates come
-// from the endpoint catalogue (Endpoints); TEMPLATE "*" is any path and
-// "/prefix/*" any path under it. STATUS is a code, a class (4xx), none (no
-// response at all) or any, joined by |; without it any answer matches.
-// A matcher is a pattern, a list of patterns (any of them), or a mapping:
+// from the endpoint catalogue (Endpoints); TEMPLATE "*" is any endpoint
+// and "/prefix/*" any endpoint under it. STATUS is a code, a class (4xx),
+// none (no response at all) or any, joined by |; without it any answer
+// matches. A matcher is a pattern, a list of patterns (any of them), or a
+// mapping:
 //
 //	call: PUT /cardholders/{cardholderId} 409
 //	where: response.body.message contains "locked"     predicates on the call, all must hold
 //	when: cardholder.status in [0, 1, 3]               the entity's known state before the call
 //	key: path.cardholderId                             which entity the call is about
 //	origin: upstream                                   upstream (default) | proxy | any
+//	undocumented: true                                 wildcards also take calls outside the catalogue
 //
 // By default only answers from the API itself count; the proxy's own
 // answers (guard refusals, synthetic 502s) count with origin proxy or any.
 // forbid matchers default to any: an attempt is an attempt.
 //
+// Calls outside the documented API are never evidence: a path the
+// catalogue does not have, a documented path with an extra segment, a
+// method the endpoint does not document, a path outside /v2. They are
+// counted in the inventory as "other", and a forbid still sees them (a
+// call to production is one whatever its path); a matcher takes them only
+// with undocumented: true, which matrix check flags.
+//
 // Predicates are "<reference> <operator> [operand]". References:
 // request.body.…, response.body.… (a JSON path; items[] stands for every
-// element, and a predicate holds if it holds for one), request.query.NAME,
+// element, and a predicate holds if it holds for one; the predicates of
+// one matcher that read through the same array hold for one element
+// together: items[].cardId == $key and items[].status == 4 ask for one
+// item of the card with status 4, never two items), request.query.NAME,
 // request.header.NAME, response.header.NAME, path.NAME (a template
 // parameter), request.host, request.method, request.path, response.status,
 // response.synthetic, error.kind, error.message. Operators: exists,
 // missing, nonempty, empty, ==, !=, <, <=, >, >=, in [list], not in [list],
 // contains "text", not contains "text" (and, on entity state in a
 // sequence's observe steps, rises, falls, unchanged, changes, rises by N
-// and falls by N). Operands are JSON literals ("pass", 4, true, null) or
-// $key, the entity a sequence follows. The negative operators (!=, not
-// in, not contains) also hold when the value is missing.
-// A truncated body that may hide the value makes every predicate on it
-// false: the engine never guesses.
+// and falls by N). Operands are JSON literals ("pass", 4, true, null),
+// $key, the entity a rule follows, or $name, a value an earlier step of a
+// sequence captured. The negative operators (!=, not in, not contains)
+// also hold when the value is missing. A truncated body that may hide the
+// value makes every predicate on it false, and a truncated body is never
+// a whole body (response.body not contains "x" does not hold): the engine
+// never guesses.
 //
 // # Entities and state
 //
@@ -78,11 +92,23 @@
 //	    value: response.body.token
 //	    means: request.body.cardId  … stands for this card
 //
-// Entity state is what responses showed: a field is known from the first
-// response that carried it (or a literal: a created cardholder is in 4).
-// "when" predicates need the state known; a state the engine never saw
-// matches nothing. A call's rules see the state from before the call; the
-// state it shows is applied after.
+//	transitions:
+//	  - call: PUT /cardholders/{cardholderId}/kyc-submit 2xx
+//	    entity: cardholder
+//	    set: {status: 3}            a literal, or a reference (request.body.newStatus)
+//
+// Entity state is what responses showed and what successful calls imply.
+// A state source reads a field from a response; a transition, only for a
+// 2xx, sets what the documented state machine fixes after the call (a
+// submission puts the cardholder under review). The latest wins, a read
+// overriding an inference and a transition a stale read; in one call the
+// response beats the inference. "when" predicates and forbid read this
+// state and need it known; a state never seen nor implied matches
+// nothing. Observe steps and polling read only what responses showed: an
+// implied state never satisfies an observe step, and rises, falls,
+// unchanged and changes compare with the value a response last showed. A
+// call's rules see the state from before the call; what it shows and
+// implies is applied after.
 //
 // # Rule kinds
 //
@@ -97,13 +123,16 @@
 // its value before that response. Met when every step was seen in order;
 // partial when the first ones were.
 //
-// A call step may capture numbers for later observe steps:
+// A call step may capture values for later steps:
 //
 //	capture: {amount: request.body.amount * 100}   the number there, times 100
 //	observe: card.ledgerBalance rises by $amount    exactly that much (to a billionth)
+//	capture: {txn: response.body.transId}          the value itself, a number or string
+//	where: response.body.items[].transId == $txn   a later call shows that one
 //
-// The step matches only when every captured value is a number. "rises by"
-// and "falls by" also take a positive number. without lists calls, keyed to
+// The step matches only when every captured value is there (a number when
+// scaled). "rises by" and "falls by" also take a positive number. without
+// lists calls, keyed to
 // the entity like steps (origin any by default), that break its progress:
 // after one, what the entity shows could be that call's doing, so the
 // sequence must start again from its first step (a call that is both
@@ -148,8 +177,27 @@
 // and orderBy (the fees of one authRefNum) fetched a subset and counts for
 // nothing.
 //
-// all / any: every part met, or one part met. requires [ids]: every named
-// requirement met. A violated part makes the whole violated.
+// all / any: every part met, or one part met. The parts of an all are
+// about one entity: it is met only when one entity met every part, never
+// by parts about different cards. The entity is the one every part names
+// (a sequence's by, the parameter every call's path carries; a part with
+// a key or where … == $key takes it), or given with the mapping form:
+//
+//	all: {by: card, parts: [rule, …]}
+//	all: {by: none, parts: [rule, …]}   independent parts: matrix check flags it
+//
+// A keyed part is a call, a sequence following the entity, or an all or
+// any of such parts. requires [ids]: every named requirement met; a
+// checklist item that restates a test-matrix row or an inferred row is
+// defined through it. A violated part makes the whole violated.
+//
+// # Lint
+//
+// Matrix.Lint (matrix check) warns, with the line, about rules that
+// compile but can claim evidence that is not there: an all declared by:
+// none; a requirement met by a 2xx of an endpoint whose answer shows an
+// outcome (a state source reads it) without testing that answer or
+// observing it afterwards; a matcher with undocumented: true.
 //
 // # Verdicts
 //

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // callPattern is "METHOD TEMPLATE [STATUS]": GET /cards/{cardId} 2xx,
@@ -196,15 +194,27 @@ type callMatcher struct {
 	patterns []callPattern
 	origin   origin
 	where    []predicate
-	// keyWhere are the where predicates comparing with $key.
+	// keyWhere are the where predicates comparing with $key or with a
+	// value an earlier step captured ($name).
 	keyWhere []predicate
-	when     []predicate
-	key      keyRef
+	// groups are the where predicates that read through the same array:
+	// they must hold for one element (bind.go).
+	groups []itemGroup
+	when   []predicate
+	key    keyRef
+	// undocumented lets the wildcard patterns match calls outside the
+	// catalogue; otherwise only documented endpoints match.
+	undocumented bool
 }
 
 // match reports whether the call fits patterns, origin and the where
-// predicates that do not need a key.
+// predicates that do not need a key. A call outside the catalogue (an
+// unknown path, a known path with extra segments, a method the endpoint
+// does not document) matches only a matcher that says undocumented.
 func (m *callMatcher) match(w *world, v *callView) bool {
+	if v.ep < 0 && !m.undocumented {
+		return false
+	}
 	hit := false
 	for i := range m.patterns {
 		if m.patterns[i].match(v) {
@@ -216,7 +226,12 @@ func (m *callMatcher) match(w *world, v *callView) bool {
 		return false
 	}
 	for i := range m.where {
-		if !m.where[i].onCall(w.rt, v, "") {
+		if !m.where[i].onCall(w.rt, v, nil) {
+			return false
+		}
+	}
+	for i := range m.groups {
+		if !m.groups[i].bound && !m.groups[i].holds(w.rt, v, nil) {
 			return false
 		}
 	}
@@ -240,6 +255,24 @@ func (m *callMatcher) tried(v *callView) bool {
 	return false
 }
 
+// successOnly reports whether every pattern accepts only 2xx answers.
+func (m *callMatcher) successOnly() bool {
+	for _, p := range m.patterns {
+		st := p.status
+		if st.any || st.none || st.classes&^(1<<2) != 0 || slices.ContainsFunc(st.codes, func(c int) bool { return c/100 != 2 }) {
+			return false
+		}
+		if st.classes == 0 && len(st.codes) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// needsBinds reports whether a where predicate compares with $key or a
+// captured value.
+func (m *callMatcher) needsBinds() bool { return len(m.keyWhere) > 0 || m.anyBoundGroup() }
+
 // keyOf returns the entity key the call names.
 func (m *callMatcher) keyOf(w *world, v *callView) (string, bool) {
 	if !m.key.set {
@@ -248,17 +281,23 @@ func (m *callMatcher) keyOf(w *world, v *callView) (string, bool) {
 	return w.resolve(&m.key, v)
 }
 
-// keyed applies the predicates that need the key: where … $key and when.
-func (m *callMatcher) keyed(w *world, v *callView, key string) bool {
+// keyed applies the predicates that need the key or captured values
+// (where … $key, where … $name) and when, for the entity b.key.
+func (m *callMatcher) keyed(w *world, v *callView, b *binds) bool {
 	for i := range m.keyWhere {
-		if !m.keyWhere[i].onCall(w.rt, v, key) {
+		if !m.keyWhere[i].onCall(w.rt, v, b) {
+			return false
+		}
+	}
+	for i := range m.groups {
+		if m.groups[i].bound && !m.groups[i].holds(w.rt, v, b) {
 			return false
 		}
 	}
 	if len(m.when) == 0 {
 		return true
 	}
-	st := w.lookup(m.when[0].state.entity, key)
+	st := w.lookup(m.when[0].state.entity, b.key)
 	for i := range m.when {
 		if !m.when[i].onState(st) {
 			return false
@@ -274,6 +313,7 @@ func (m *callMatcher) interest() interest {
 		out.mask |= p.mask
 		out.all = out.all || p.eps == nil
 	}
+	out.other = out.all && m.undocumented
 	return out
 }
 
@@ -283,14 +323,12 @@ func (m *callMatcher) interest() interest {
 func (m *callMatcher) keyCandidates(w *world, v *callView, buf []string) []string {
 	for i := range m.keyWhere {
 		p := &m.keyWhere[i]
-		if p.op != opEq {
+		if p.op != opEq || !p.isKey {
 			continue
 		}
 		buf = buf[:0]
 		p.call.each(w.rt, v, func(x value) bool {
-			if k := x.key(); k != "" && !slices.Contains(buf, k) {
-				buf = append(buf, k)
-			}
+			buf = addKey(buf, x)
 			return false
 		})
 		if buf == nil {
@@ -298,7 +336,23 @@ func (m *callMatcher) keyCandidates(w *world, v *callView, buf []string) []strin
 		}
 		return buf
 	}
+	for i := range m.groups {
+		if g := &m.groups[i]; g.keyed() {
+			if buf = g.keyCandidates(w.rt, v, buf[:0]); buf == nil {
+				buf = []string{}
+			}
+			return buf
+		}
+	}
 	return nil
+}
+
+// addKey adds the key form of x to keys unless it is there or has none.
+func addKey(keys []string, x value) []string {
+	if k := x.key(); k != "" && !slices.Contains(keys, k) {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 // matchFull matches a call including key and when; it returns the key.
@@ -307,161 +361,17 @@ func (m *callMatcher) matchFull(w *world, v *callView) (string, bool) {
 		return "", false
 	}
 	if !m.key.set {
-		return "", len(m.when) == 0 && len(m.keyWhere) == 0
+		return "", len(m.when) == 0 && !m.needsBinds()
 	}
 	key, ok := m.keyOf(w, v)
-	if !ok || !m.keyed(w, v, key) {
+	if !ok {
+		return "", false
+	}
+	b := binds{key: key}
+	if !m.keyed(w, v, &b) {
 		return "", false
 	}
 	return key, true
-}
-
-// matcherOpts say what a matcher compiled in a given place may and must do.
-type matcherOpts struct {
-	what   string
-	entity int // the entity the rule correlates by, or -1
-	origin origin
-	// extra are further keys the caller reads from the same mapping.
-	extra []string
-}
-
-// compileMatcher compiles a matcher from a pattern string, a list of them,
-// or a mapping with call, where, when, key and origin. It returns the other
-// fields of the mapping for the caller.
-func (c *compiler) compileMatcher(n *yaml.Node, o matcherOpts) (*callMatcher, map[string]*yaml.Node, error) {
-	f := map[string]*yaml.Node{"call": n}
-	if n.Kind == yaml.MappingNode {
-		var err error
-		if f, err = fields(n, o.what, append([]string{"call", "where", "when", "key", "origin"}, o.extra...)...); err != nil {
-			return nil, nil, err
-		}
-		if _, err := need(f, n, o.what, "call"); err != nil {
-			return nil, nil, err
-		}
-	}
-	m := &callMatcher{origin: o.origin}
-	if err := c.matcherPatterns(m, f["call"], o.what); err != nil {
-		return nil, nil, err
-	}
-	if err := c.matcherOrigin(m, f["origin"], o.what); err != nil {
-		return nil, nil, err
-	}
-	params := m.params(c.rt)
-	if err := c.matcherWhere(m, f["where"], o.what, params); err != nil {
-		return nil, nil, err
-	}
-	if err := c.matcherKey(m, f, n, o, params); err != nil {
-		return nil, nil, err
-	}
-	return m, f, nil
-}
-
-func (c *compiler) matcherPatterns(m *callMatcher, n *yaml.Node, what string) error {
-	srcs, err := strList(n, what+": call")
-	if err != nil {
-		return err
-	}
-	if len(srcs) == 0 {
-		return nodeErr(n, "%s: call: want at least one pattern", what)
-	}
-	for _, s := range srcs {
-		p, err := parsePattern(s)
-		if err != nil {
-			return nodeErr(n, "%s: call: %v", what, err)
-		}
-		m.patterns = append(m.patterns, p)
-	}
-	m.src = strings.Join(srcs, " or ")
-	return nil
-}
-
-func (c *compiler) matcherOrigin(m *callMatcher, n *yaml.Node, what string) error {
-	if n == nil {
-		return nil
-	}
-	s, err := scalar(n, what+": origin")
-	if err != nil {
-		return err
-	}
-	o, ok := parseOrigin(s)
-	if !ok {
-		return nodeErr(n, "%s: origin: want upstream, proxy or any, not %q", what, s)
-	}
-	m.origin = o
-	return nil
-}
-
-func (c *compiler) matcherWhere(m *callMatcher, n *yaml.Node, what string, params []string) error {
-	if n == nil {
-		return nil
-	}
-	srcs, err := strList(n, what+": where")
-	if err != nil {
-		return err
-	}
-	for _, s := range srcs {
-		p, err := c.callPredicate(s, params)
-		if err != nil {
-			return nodeErr(n, "%s: where: %v", what, err)
-		}
-		if p.isKey {
-			m.keyWhere = append(m.keyWhere, p)
-		} else {
-			m.where = append(m.where, p)
-		}
-	}
-	return nil
-}
-
-// matcherKey compiles when and key. The key entity is the rule's, or else
-// the one the when predicates name; without a key the entity's id path
-// parameter is used when every pattern has it.
-func (c *compiler) matcherKey(m *callMatcher, f map[string]*yaml.Node, n *yaml.Node, o matcherOpts, params []string) error {
-	entity := o.entity
-	if wn := f["when"]; wn != nil {
-		srcs, err := strList(wn, o.what+": when")
-		if err != nil {
-			return err
-		}
-		for _, s := range srcs {
-			p, err := c.statePredicate(s, false)
-			if err != nil {
-				return nodeErr(wn, "%s: when: %v", o.what, err)
-			}
-			if entity < 0 {
-				entity = p.state.entity
-			}
-			if p.state.entity != entity {
-				return nodeErr(wn, "%s: when: %q is about %s; this rule correlates by %s", o.what, s, c.entities[p.state.entity].name, c.entities[entity].name)
-			}
-			m.when = append(m.when, p)
-		}
-	}
-	if entity < 0 {
-		if f["key"] != nil {
-			return nodeErr(f["key"], "%s: key: nothing here correlates by an entity", o.what)
-		}
-		return nil
-	}
-	src := "path." + c.entities[entity].id
-	if kn := f["key"]; kn != nil {
-		s, err := scalar(kn, o.what+": key")
-		if err != nil {
-			return err
-		}
-		src = s
-	} else if !slices.Contains(params, c.entities[entity].id) {
-		if len(m.when) > 0 {
-			return nodeErr(n, "%s: when needs a key: the call does not name the %s in its path; say where it is (key: request.body.%s)", o.what, c.entities[entity].name, c.entities[entity].id)
-		}
-		return nil
-	}
-	ref, err := c.parseRef(src, params)
-	if err != nil {
-		return nodeErr(f["key"], "%s: key: %v", o.what, err)
-	}
-	m.key = keyRef{set: true, ref: ref, entity: entity, alias: c.aliasFor(entity, ref)}
-	return nil
 }
 
 func (m *callMatcher) params(rt *routes) []string {

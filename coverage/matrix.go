@@ -35,16 +35,20 @@ type Matrix struct {
 	rt                 *routes
 	entities           []entityDef
 	state              []stateSource
-	aliases            []aliasDef
-	reqs               []requirement
+	// trans are the transitions: state a successful call implies.
+	trans   []stateSource
+	aliases []aliasDef
+	reqs    []requirement
 	// refSlots is the number of body references the engine caches per
 	// record (body.go).
 	refSlots int
-	// stateAt and aliasesAt index state sources and aliases by endpoint
-	// (dispatch.go).
-	stateAt, aliasesAt *epIndex[int]
-	canonical          []byte
-	sha                string
+	// stateAt, transAt and aliasesAt index state sources, transitions and
+	// aliases by endpoint (dispatch.go).
+	stateAt, transAt, aliasesAt *epIndex[int]
+	// lint holds what matrix check warns about (lint.go).
+	lint      []LintWarning
+	canonical []byte
+	sha       string
 }
 
 // Requirement describes one requirement of a matrix.
@@ -133,7 +137,7 @@ func LoadMatrix(path string) (*Matrix, error) {
 
 // topKeys are the keys of a matrix document.
 func topKeys() []string {
-	return []string{"id", "version", "title", "extends", "drop", "entities", "state", "aliases", "requirements"}
+	return []string{"id", "version", "title", "extends", "drop", "entities", "state", "transitions", "aliases", "requirements"}
 }
 
 // ParseMatrix parses and checks a matrix document. Unknown keys, unknown
@@ -152,13 +156,20 @@ func ParseMatrix(data []byte) (*Matrix, error) {
 		if err != nil {
 			return nil, err
 		}
+		own := map[*yaml.Node]bool{}
+		if rn := mapGet(root, "requirements"); rn != nil {
+			for _, n := range rn.Content {
+				own[n] = true
+			}
+		}
 		if root, err = extend(base, root); err != nil {
 			return nil, err
 		}
+		return compileDoc(root, func(n *yaml.Node) bool { return own[n] })
 	} else if d := mapGet(root, "drop"); d != nil {
 		return nil, nodeErr(d, "drop: only a matrix that extends another can drop requirements")
 	}
-	return compileDoc(root)
+	return compileDoc(root, nil)
 }
 
 // parseDoc parses YAML into the document's root mapping and checks its
@@ -208,11 +219,15 @@ func extend(base, ext *yaml.Node) (*yaml.Node, error) {
 	if err := mergeEntities(base, ext); err != nil {
 		return nil, err
 	}
-	for _, key := range []string{"state", "aliases"} {
+	for _, key := range []string{"state", "transitions", "aliases"} {
 		if v := mapGet(ext, key); v != nil {
 			list := mapGet(base, key)
-			if list == nil || v.Kind != yaml.SequenceNode {
+			if v.Kind != yaml.SequenceNode {
 				return nil, nodeErr(v, "%s: want a list", key)
+			}
+			if list == nil {
+				mapSet(base, key, v)
+				continue
 			}
 			list.Content = append(list.Content, v.Content...)
 		}
@@ -281,7 +296,9 @@ func mergeRequirements(base, ext *yaml.Node) error {
 }
 
 // compileDoc compiles a merged document and computes its canonical form.
-func compileDoc(root *yaml.Node) (*Matrix, error) {
+// own tells the requirements the matrix's author wrote (nil: all), the
+// ones Lint reports on.
+func compileDoc(root *yaml.Node, own func(*yaml.Node) bool) (*Matrix, error) {
 	f, _ := fields(root, "matrix", topKeys()...)
 	m := &Matrix{rt: newRoutes()}
 	for _, p := range []struct {
@@ -299,11 +316,12 @@ func compileDoc(root *yaml.Node) (*Matrix, error) {
 	if !identPattern.MatchString(m.id) {
 		return nil, nodeErr(f["id"], "id: %q is not a valid id", m.id)
 	}
-	c := &compiler{rt: m.rt, reqIndex: map[string]int{}}
+	c := &compiler{rt: m.rt, reqIndex: map[string]int{}, own: own}
 	if err := c.compileAll(f, root); err != nil {
 		return nil, err
 	}
-	m.entities, m.state, m.aliases, m.reqs = c.entities, c.state, c.aliases, c.reqs
+	m.entities, m.state, m.trans, m.aliases, m.reqs = c.entities, c.state, c.trans, c.aliases, c.reqs
+	m.lint = c.warnings
 	m.refSlots = len(c.slots)
 	m.indexWorld()
 	plainNode(root)
@@ -324,13 +342,19 @@ func (c *compiler) compileAll(f map[string]*yaml.Node, root *yaml.Node) error {
 	if err := c.compileEntities(f["entities"]); err != nil {
 		return err
 	}
-	if err := c.compileStateFields(f["state"]); err != nil {
-		return err
+	for _, key := range []string{"state", "transitions"} {
+		if err := c.compileStateFields(f[key], key); err != nil {
+			return err
+		}
 	}
 	if err := c.compileAliases(f["aliases"]); err != nil {
 		return err
 	}
-	if err := c.compileState(f["state"]); err != nil {
+	var err error
+	if c.state, err = c.compileState(f["state"], "state"); err != nil {
+		return err
+	}
+	if c.trans, err = c.compileState(f["transitions"], "transitions"); err != nil {
 		return err
 	}
 	rn, err := need(f, root, "matrix", "requirements")
@@ -341,9 +365,11 @@ func (c *compiler) compileAll(f map[string]*yaml.Node, root *yaml.Node) error {
 		return nodeErr(rn, "requirements: want a list of at least one requirement")
 	}
 	for _, n := range rn.Content {
+		c.quiet = c.own != nil && !c.own(n)
 		if err := c.compileRequirement(n); err != nil {
 			return err
 		}
 	}
+	c.reqID = ""
 	return c.linkRequires(rn)
 }

@@ -45,6 +45,10 @@ func TestInvalidMatrices(t *testing.T) {
 		{"invalid-amount", 22, `the amount -1000 is not a positive number`},
 		{"invalid-without", 24, `without: the call does not name the card`},
 		{"invalid-renew", 21, `want the entity the call makes`},
+		{"invalid-unkeyed-all", 14, `the part names no entity the others could share`},
+		{"invalid-keyed-part", 16, `a part keyed to one card is a call, a sequence, all or any`},
+		{"invalid-transition-status", 7, `only a successful call implies a state`},
+		{"invalid-capture-ref", 18, `no earlier step of a sequence captures txn`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -4,203 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
 	"strings"
 )
-
-// refRoot is the part of a call a reference reads.
-type refRoot uint8
-
-const (
-	refReqBody refRoot = iota
-	refRespBody
-	refQuery
-	refReqHeader
-	refRespHeader
-	refPath
-	refHost
-	refMethod
-	refURLPath
-	refStatus
-	refSynthetic
-	refErrorKind
-	refErrorMessage
-)
-
-// callRef names one part of a call: "response.body.items[].cardId",
-// "request.query.offset", "path.cardId", "response.status", ….
-type callRef struct {
-	root refRoot
-	name string   // parameter or header name
-	path []string // JSON path below a body
-	src  string
-	slot int // a body reference's slot in the per-record cache (body.go), or 0
-}
-
-// fixedRef returns the root of the references that read no body, header
-// or parameter.
-func fixedRef(s string) (refRoot, bool) {
-	switch s {
-	case "request.host":
-		return refHost, true
-	case "request.method":
-		return refMethod, true
-	case "request.path":
-		return refURLPath, true
-	case "response.status":
-		return refStatus, true
-	case "response.synthetic":
-		return refSynthetic, true
-	case "error.kind":
-		return refErrorKind, true
-	case "error.message":
-		return refErrorMessage, true
-	}
-	return 0, false
-}
-
-// parseCallRef parses a reference; params are the path parameters the
-// matched templates define.
-func parseCallRef(s string, params []string) (callRef, error) {
-	r := callRef{src: s}
-	if root, ok := fixedRef(s); ok {
-		r.root = root
-		return r, nil
-	}
-	for _, p := range []struct {
-		prefix string
-		root   refRoot
-	}{{"request.body", refReqBody}, {"response.body", refRespBody}} {
-		if rest, ok := strings.CutPrefix(s, p.prefix); ok && (rest == "" || rest[0] == '.' || rest[0] == '[') {
-			r.root = p.root
-			path, err := parseJSONPath(rest)
-			r.path = path
-			return r, err
-		}
-	}
-	for _, p := range []struct {
-		prefix string
-		root   refRoot
-	}{{"request.query.", refQuery}, {"request.header.", refReqHeader}, {"response.header.", refRespHeader}, {"path.", refPath}} {
-		if name, ok := strings.CutPrefix(s, p.prefix); ok && name != "" {
-			r.root, r.name = p.root, name
-			if p.root == refReqHeader || p.root == refRespHeader {
-				r.name = http.CanonicalHeaderKey(name)
-			}
-			if p.root == refPath && !slices.Contains(params, name) {
-				return r, fmt.Errorf("%q: the matched templates have no path parameter {%s}", s, name)
-			}
-			return r, nil
-		}
-	}
-	return r, fmt.Errorf("%q: unknown reference (want request.body…, response.body…, request.query.NAME, request.header.NAME, response.header.NAME, path.NAME, request.host, request.method, request.path, response.status, response.synthetic, error.kind or error.message)", s)
-}
-
-// parseJSONPath parses ".a.b[].c" into ["a", "b", "[]", "c"].
-func parseJSONPath(s string) ([]string, error) {
-	var out []string
-	for s != "" {
-		switch {
-		case strings.HasPrefix(s, eachSeg):
-			out, s = append(out, eachSeg), s[len(eachSeg):]
-		case s[0] == '.':
-			end := strings.IndexAny(s[1:], ".[")
-			if end < 0 {
-				end = len(s) - 1
-			}
-			seg := s[1 : end+1]
-			if seg == "" {
-				return nil, fmt.Errorf("empty segment in JSON path %q", s)
-			}
-			out, s = append(out, seg), s[end+1:]
-		default:
-			return nil, fmt.Errorf("bad JSON path at %q (segments are .name or [])", s)
-		}
-	}
-	return out, nil
-}
-
-// each calls fn with every value the reference finds in the call, until fn
-// returns true. It reports whether fn did, and whether the answer is
-// unknown because the body was truncated before the value could be seen.
-func (r *callRef) each(rt *routes, v *callView, fn func(value) bool) (stopped, unknown bool) {
-	switch r.root {
-	case refReqBody, refRespBody:
-		b := &v.req
-		if r.root == refRespBody {
-			b = &v.resp
-		}
-		if len(r.path) == 0 {
-			if b.doc == "" {
-				return false, b.trunc
-			}
-			return fn(textValue(b.doc)), false
-		}
-		raws := v.bodyRaws(r, b)
-		for _, raw := range raws {
-			if fn(rawValue(raw)) {
-				return true, false
-			}
-		}
-		return false, b.trunc && len(raws) == 0
-	case refQuery:
-		if s, ok := v.queryParam(r.name); ok {
-			return fn(textValue(s)), false
-		}
-	case refReqHeader, refRespHeader:
-		if s, ok := r.header(v); ok {
-			return fn(textValue(s)), false
-		}
-	case refPath:
-		if s, ok := v.param(rt, r.name); ok {
-			return fn(textValue(s)), false
-		}
-	case refHost:
-		return fn(textValue(v.host)), false
-	case refMethod:
-		return fn(textValue(v.method)), false
-	case refURLPath:
-		return fn(textValue(v.path)), false
-	case refStatus:
-		if v.hasResp {
-			return fn(numValue(float64(v.status))), false
-		}
-	case refSynthetic:
-		return fn(boolValue(v.synthetic)), false
-	case refErrorKind:
-		if v.errKind != "" {
-			return fn(textValue(v.errKind)), false
-		}
-	case refErrorMessage:
-		if v.rec.Error != nil {
-			return fn(textValue(v.rec.Error.Message)), false
-		}
-	}
-	return false, false
-}
-
-func (r *callRef) header(v *callView) (string, bool) {
-	h := v.rec.Request.Header
-	if r.root == refRespHeader {
-		if v.rec.Response == nil {
-			return "", false
-		}
-		h = v.rec.Response.Header
-	}
-	vals := h[r.name]
-	if len(vals) == 0 {
-		return "", false
-	}
-	return vals[0], true
-}
-
-// first returns the first value the reference finds.
-func (r *callRef) first(rt *routes, v *callView) (value, bool) {
-	var out value
-	found, _ := r.each(rt, v, func(x value) bool { out = x; return true })
-	return out, found
-}
 
 // op is a predicate's operator.
 type op uint8
@@ -254,12 +60,26 @@ type predicate struct {
 	lits []value
 	// isKey: the operand is $key, the correlation key of the rule.
 	isKey bool
+	// varName: the operand is $name, a value an earlier step of the
+	// sequence captured (index varIdx of its captures).
+	varName string
+	varIdx  int
 	// by: "rises by" or "falls by" an amount, given in lits[0] or, with
-	// byName, captured by an earlier step of the sequence (index byVar).
-	by     bool
-	byName string
-	byVar  int
+	// varName, captured by an earlier step.
+	by bool
 }
+
+// binds are what a predicate may compare with besides literals: the key
+// of the entity the rule correlates by ($key) and the values earlier steps
+// of a sequence captured ($name). A nil *binds binds nothing.
+type binds struct {
+	key  string
+	vars []value
+}
+
+// bound reports whether the predicate compares with $key or a captured
+// value.
+func (p *predicate) bound() bool { return p.isKey || (p.varName != "" && !p.by) }
 
 // stateRef names an entity field: "cardholder.status".
 type stateRef struct {
@@ -306,6 +126,13 @@ func parseOperand(p *predicate, operand string) error {
 		}
 		p.isKey = true
 		return nil
+	case strings.HasPrefix(operand, "$"):
+		name := operand[1:]
+		if p.op != opEq && p.op != opNe || !identPattern.MatchString(name) {
+			return fmt.Errorf("%q: $name compares with a captured value, with == and != only", p.src)
+		}
+		p.varName = name
+		return nil
 	case operand == "":
 		return fmt.Errorf("%q: operator needs an operand", p.src)
 	}
@@ -341,7 +168,7 @@ func parseAmount(p *predicate, s string) error {
 		if !identPattern.MatchString(name) || name == "key" {
 			return fmt.Errorf("%q: %s is not a captured value's name", p.src, s)
 		}
-		p.byName = name
+		p.varName = name
 		return nil
 	}
 	var f float64
@@ -367,7 +194,7 @@ func literal(x any) (value, bool) {
 }
 
 // test applies a comparing operator to one present value.
-func (p *predicate) test(v value, key string) bool {
+func (p *predicate) test(v value, b *binds) bool {
 	if v.kind == kindNone {
 		return false
 	}
@@ -377,7 +204,7 @@ func (p *predicate) test(v value, key string) bool {
 	case opEmpty:
 		return v.empty()
 	case opEq, opNe:
-		w := p.operand(key)
+		w := p.operand(b)
 		if w.kind == kindNone {
 			return false
 		}
@@ -396,12 +223,20 @@ func (p *predicate) test(v value, key string) bool {
 	return true
 }
 
-func (p *predicate) operand(key string) value {
-	if p.isKey {
-		if key == "" {
+// operand is the value an == or != compares with; none when what it
+// names is not bound.
+func (p *predicate) operand(b *binds) value {
+	switch {
+	case p.isKey:
+		if b == nil || b.key == "" {
 			return value{}
 		}
-		return textValue(key)
+		return textValue(b.key)
+	case p.varName != "":
+		if b == nil || p.varIdx >= len(b.vars) {
+			return value{}
+		}
+		return b.vars[p.varIdx]
 	}
 	return p.lits[0]
 }
@@ -424,13 +259,15 @@ func (p *predicate) compare(v value) bool {
 }
 
 // amount is the operand of "rises by" or "falls by"; NaN when the value it
-// names was not captured.
-func (p *predicate) amount(vars []float64) float64 {
-	if p.byName == "" {
+// names was not captured as a number.
+func (p *predicate) amount(vars []value) float64 {
+	if p.varName == "" {
 		return p.lits[0].num
 	}
-	if p.byVar < len(vars) {
-		return vars[p.byVar]
+	if p.varIdx < len(vars) {
+		if f, ok := vars[p.varIdx].number(); ok {
+			return f
+		}
 	}
 	return math.NaN()
 }
@@ -452,7 +289,7 @@ func (o op) negative() bool { return o == opNe || o == opNotIn || o == opNotCont
 // there; a negative operator also holds when there is no value at all. A
 // truncated body that may hide the value makes every predicate false: the
 // engine never guesses.
-func (p *predicate) onCall(rt *routes, v *callView, key string) bool {
+func (p *predicate) onCall(rt *routes, v *callView, b *binds) bool {
 	found, unknown := p.call.each(rt, v, func(value) bool { return true })
 	switch {
 	case unknown:
@@ -462,10 +299,16 @@ func (p *predicate) onCall(rt *routes, v *callView, key string) bool {
 	case p.op == opMissing:
 		return !found
 	case !found:
-		return p.op.negative() && !(p.isKey && key == "")
+		return p.op.negative() && p.operandBound(b)
 	}
-	ok, _ := p.call.each(rt, v, func(x value) bool { return p.test(x, key) })
+	ok, _ := p.call.each(rt, v, func(x value) bool { return p.test(x, b) })
 	return ok
+}
+
+// operandBound reports whether what the operand names is known: a
+// negative comparison with an unbound $key or $name proves nothing.
+func (p *predicate) operandBound(b *binds) bool {
+	return !p.bound() || p.operand(b).kind != kindNone
 }
 
 // onState evaluates a state predicate against an entity's known state.
@@ -477,13 +320,13 @@ func (p *predicate) onState(st *entState) bool {
 	case opMissing:
 		return !known
 	}
-	return known && p.test(st.vals[p.state.field], "")
+	return known && p.test(st.vals[p.state.field], nil)
 }
 
 // onChange evaluates a state predicate against one field change a call
 // shows; vars are the values the sequence captured so far (for "rises by
 // $amount"). A rise or fall needs the value before the call known.
-func (p *predicate) onChange(c fieldChange, vars []float64) bool {
+func (p *predicate) onChange(c fieldChange, vars []value) bool {
 	switch p.op {
 	case opExists:
 		return true
@@ -508,5 +351,5 @@ func (p *predicate) onChange(c fieldChange, vars []float64) bool {
 	case opChanges:
 		return c.hadOld && !c.old.equal(c.new)
 	}
-	return p.test(c.new, "")
+	return p.test(c.new, &binds{vars: vars})
 }

@@ -35,6 +35,7 @@ func (c *compiler) compileRequirement(n *yaml.Node) error {
 	if err := c.checkRequirementFields(&r, f, n, what); err != nil {
 		return err
 	}
+	c.reqID = r.ID
 	rn, err := need(f, n, what, "rule")
 	if err != nil {
 		return err
@@ -42,10 +43,11 @@ func (c *compiler) compileRequirement(n *yaml.Node) error {
 	if r.rule, err = c.compileRule(rn, what+": rule"); err != nil {
 		return err
 	}
+	c.lintOutcome(r.rule, rn)
 	r.Kind = r.rule.kind()
 	if fn := f["forbid"]; fn != nil {
 		for _, item := range items(fn) {
-			m, _, err := c.compileMatcher(item, matcherOpts{what: what + ": forbid", entity: -1, origin: originAny})
+			m, _, err := c.compileMatcher(item, matcherOpts{what: what + ": forbid", entity: -1, origin: originAny, undocumented: true})
 			if err != nil {
 				return err
 			}

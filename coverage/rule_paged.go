@@ -57,7 +57,7 @@ func (c *compiler) compilePaged(n *yaml.Node, what string) (ruleSpec, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(m.when) > 0 || len(m.keyWhere) > 0 {
+		if len(m.when) > 0 || m.needsBinds() {
 			return nil, nodeErr(item, "%s: lists: when and $key do not apply", what)
 		}
 		s.lists = append(s.lists, m)

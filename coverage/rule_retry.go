@@ -57,7 +57,7 @@ func (c *compiler) compileRetry(n *yaml.Node, what string) (ruleSpec, error) {
 	if s.after, _, err = c.compileMatcher(an, matcherOpts{what: what + ": after", entity: -1}); err != nil {
 		return nil, err
 	}
-	if len(s.after.when) > 0 || len(s.after.keyWhere) > 0 {
+	if len(s.after.when) > 0 || s.after.needsBinds() {
 		return nil, nodeErr(an, "%s: after: a retry is the same call; when and $key do not apply", what)
 	}
 	wn, err := need(f, n, what, "within")
@@ -115,7 +115,7 @@ func (c *compiler) compileRenew(n *yaml.Node, what string, once bool) ([]*callMa
 		if err != nil {
 			return nil, err
 		}
-		if !m.key.set || len(m.keyWhere) > 0 {
+		if !m.key.set || m.needsBinds() {
 			return nil, nodeErr(item, "%s: %s; no $key", what, want)
 		}
 		out = append(out, m)

@@ -2,13 +2,9 @@ package coverage
 
 import (
 	"fmt"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // sequenceSpec: ordered steps about one entity, each a call or an observed
@@ -28,6 +24,8 @@ type sequenceSpec struct {
 	// endpoint (dispatch.go).
 	callsAt   *epIndex[stepCall]
 	withoutAt *epIndex[int]
+	// keyed: a part of a composite keyed to its entity, judged per entity.
+	keyed bool
 }
 
 // seqStep is a call (one of several, with any), or a state the entity is
@@ -39,11 +37,13 @@ type seqStep struct {
 	captures []capture
 }
 
-// capture keeps a number a call step shows, times factor, as variable idx.
+// capture keeps a value a call step shows as variable idx: a number times
+// factor when scaled, else the value as it is (a transaction's id).
 type capture struct {
 	idx    int
 	ref    callRef
 	factor float64
+	scaled bool
 }
 
 func (s *sequenceSpec) kind() string { return "sequence" }
@@ -63,184 +63,19 @@ func (s *sequenceSpec) interest() interest {
 }
 
 func (s *sequenceSpec) newEval() evaluator {
-	return &sequenceEval{spec: s, keys: map[string][]*chain{}}
-}
-
-func (c *compiler) compileSequence(n *yaml.Node, what string) (ruleSpec, error) {
-	f, err := fields(n, what, "by", "within", "steps", "without")
-	if err != nil {
-		return nil, err
+	e := &sequenceEval{spec: s, keys: map[string][]*chain{}}
+	if s.keyed {
+		e.doneBy, e.bestBy = map[string][]uint64{}, map[string][]uint64{}
 	}
-	s := &sequenceSpec{}
-	bn, err := need(f, n, what, "by")
-	if err != nil {
-		return nil, err
-	}
-	if s.by, err = c.entityNamed(bn, what+": by"); err != nil {
-		return nil, err
-	}
-	wn, err := need(f, n, what, "within")
-	if err != nil {
-		return nil, err
-	}
-	if s.within, err = durationOf(wn, what+": within"); err != nil {
-		return nil, err
-	}
-	sn, err := need(f, n, what, "steps")
-	if err != nil {
-		return nil, err
-	}
-	if sn.Kind != yaml.SequenceNode || len(sn.Content) < 2 {
-		return nil, nodeErr(sn, "%s: steps: want a list of at least two steps", what)
-	}
-	for i, item := range sn.Content {
-		step, err := c.compileStep(item, fmt.Sprintf("%s: steps[%d]", what, i), s, i == 0)
-		if err != nil {
-			return nil, err
-		}
-		s.steps = append(s.steps, step)
-	}
-	if s.without, err = c.compileWithout(f["without"], what+": without", s.by); err != nil {
-		return nil, err
-	}
-	s.indexSequence()
-	return s, nil
-}
-
-// compileWithout compiles the calls that break an entity's progress; each
-// must name the entity. They match whatever answered (origin any) unless
-// they say otherwise: a call that may have moved money is enough.
-func (c *compiler) compileWithout(n *yaml.Node, what string, by int) ([]*callMatcher, error) {
-	if n == nil {
-		return nil, nil
-	}
-	var out []*callMatcher
-	for _, item := range items(n) {
-		m, _, err := c.compileMatcher(item, matcherOpts{what: what, entity: by, origin: originAny})
-		if err != nil {
-			return nil, err
-		}
-		if !m.key.set {
-			return nil, nodeErr(item, "%s: the call does not name the %s; give a key (key: request.body.%s)", what, c.entities[by].name, c.entities[by].id)
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
-func (c *compiler) compileStep(n *yaml.Node, what string, s *sequenceSpec, first bool) (seqStep, error) {
-	if n.Kind == yaml.MappingNode && mapGet(n, "observe") != nil {
-		return c.compileObserve(n, what, s)
-	}
-	alts := []*yaml.Node{n}
-	if n.Kind == yaml.MappingNode && mapGet(n, "any") != nil {
-		f, err := fields(n, what, "any")
-		if err != nil {
-			return seqStep{}, err
-		}
-		if alts = items(f["any"]); len(alts) < 2 {
-			return seqStep{}, nodeErr(f["any"], "%s: any: want at least two calls", what)
-		}
-	}
-	var step seqStep
-	var srcs []string
-	for _, a := range alts {
-		m, f, err := c.compileMatcher(a, matcherOpts{what: what, entity: s.by, extra: []string{"capture"}})
-		if err != nil {
-			return seqStep{}, err
-		}
-		switch {
-		case !m.key.set && len(m.keyWhere) == 0:
-			return seqStep{}, nodeErr(a, "%s: the call does not name the %s; give a key (key: request.body.%s) or compare with $key in where", what, c.entities[s.by].name, c.entities[s.by].id)
-		case !m.key.set && first:
-			return seqStep{}, nodeErr(a, "%s: the first step must name the %s with a key", what, c.entities[s.by].name)
-		case f["capture"] != nil && len(alts) > 1:
-			return seqStep{}, nodeErr(f["capture"], "%s: capture: a step of several calls (any) captures nothing", what)
-		case f["capture"] != nil:
-			if step.captures, err = c.compileCaptures(f["capture"], what+": capture", s, m.params(c.rt)); err != nil {
-				return seqStep{}, err
-			}
-		}
-		step.calls = append(step.calls, m)
-		srcs = append(srcs, m.src+conditionsText(m))
-	}
-	step.src = strings.Join(srcs, ", or ")
-	return step, nil
-}
-
-// compileObserve compiles an observe step: state predicates on the entity
-// the sequence follows, transitions allowed, amounts naming values that
-// earlier steps captured.
-func (c *compiler) compileObserve(n *yaml.Node, what string, s *sequenceSpec) (seqStep, error) {
-	f, err := fields(n, what, "observe")
-	if err != nil {
-		return seqStep{}, err
-	}
-	srcs, err := strList(f["observe"], what+": observe")
-	if err != nil {
-		return seqStep{}, err
-	}
-	step := seqStep{src: "observe " + strings.Join(srcs, " and ")}
-	for _, src := range srcs {
-		p, err := c.statePredicate(src, true)
-		if err != nil {
-			return step, nodeErr(f["observe"], "%s: observe: %v", what, err)
-		}
-		if p.state.entity != s.by {
-			return step, nodeErr(f["observe"], "%s: observe: %q is not about the %s the sequence follows", what, src, c.entities[s.by].name)
-		}
-		if p.byName != "" {
-			if p.byVar = slices.Index(s.vars, p.byName); p.byVar < 0 {
-				return step, nodeErr(f["observe"], "%s: observe: %q: no earlier step captures %s", what, src, p.byName)
-			}
-		}
-		step.observe = append(step.observe, p)
-	}
-	return step, nil
-}
-
-// compileCaptures reads "capture: {name: <reference> [* <number>]}": the
-// number the call shows there, times the factor (a decimal "10.00" times
-// 100 is the 1000 minor units a balance shows).
-func (c *compiler) compileCaptures(n *yaml.Node, what string, s *sequenceSpec, params []string) ([]capture, error) {
-	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
-		return nil, nodeErr(n, "%s: want a mapping of name to reference (amount: request.body.amount * 100)", what)
-	}
-	var out []capture
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		name := n.Content[i].Value
-		switch {
-		case !identPattern.MatchString(name) || name == "key":
-			return nil, nodeErr(n.Content[i], "%s: %q is not a valid name", what, name)
-		case slices.Contains(s.vars, name):
-			return nil, nodeErr(n.Content[i], "%s: %q is captured twice", what, name)
-		}
-		src, err := scalar(n.Content[i+1], what+": "+name)
-		if err != nil {
-			return nil, err
-		}
-		cp := capture{idx: len(s.vars), factor: 1}
-		ref, factor, scaled := strings.Cut(src, "*")
-		if scaled {
-			if cp.factor, err = strconv.ParseFloat(strings.TrimSpace(factor), 64); err != nil || cp.factor <= 0 {
-				return nil, nodeErr(n.Content[i+1], "%s: %s: the factor %q is not a positive number", what, name, strings.TrimSpace(factor))
-			}
-		}
-		if cp.ref, err = c.parseRef(strings.TrimSpace(ref), params); err != nil {
-			return nil, nodeErr(n.Content[i+1], "%s: %s: %v", what, name, err)
-		}
-		s.vars = append(s.vars, name)
-		out = append(out, cp)
-	}
-	return out, nil
+	return e
 }
 
 // chain is the progress of one entity through the steps, with the values
-// its steps captured (NaN until captured).
+// its steps captured (none until captured).
 type chain struct {
 	start time.Time
 	seqs  []uint64
-	vars  []float64
+	vars  []value
 }
 
 type sequenceEval struct {
@@ -255,7 +90,11 @@ type sequenceEval struct {
 	observed int
 	cands    []string
 	// captured holds the values the current call captures for its step.
-	captured []float64
+	captured []value
+	// doneBy and bestBy keep, per entity, its first complete sequence and
+	// its furthest progress, when the sequence is a part of a composite
+	// keyed to one entity (rule_keyed.go).
+	doneBy, bestBy map[string][]uint64
 }
 
 func (e *sequenceEval) observe(w *world, v *callView) {
@@ -280,7 +119,7 @@ func (e *sequenceEval) observe(w *world, v *callView) {
 			if st.calls != nil {
 				continue
 			}
-			var vars []float64
+			var vars []value
 			if k > 0 {
 				prog := e.keys[ev.key]
 				if prog == nil || prog[k-1] == nil {
@@ -310,23 +149,34 @@ func (e *sequenceEval) interrupt(w *world, v *callView) {
 		if !m.match(w, v) {
 			continue
 		}
-		if key, ok := m.keyOf(w, v); ok && m.keyed(w, v, key) {
-			delete(e.keys, key)
+		if key, ok := m.keyOf(w, v); ok {
+			if b := (binds{key: key}); m.keyed(w, v, &b) {
+				delete(e.keys, key)
+			}
 		}
 	}
 }
 
 // capture reads the values step k captures from v into e.captured; it
-// reports false when one is not a number the call shows.
+// reports false when one is not there: not a number where a factor scales
+// it, not a number or string otherwise.
 func (e *sequenceEval) capture(w *world, v *callView, k int) bool {
 	e.captured = e.captured[:0]
 	for _, cp := range e.spec.steps[k].captures {
 		x, ok := cp.ref.first(w.rt, v)
-		f, isNum := x.number()
-		if !ok || !isNum {
+		if !ok {
 			return false
 		}
-		e.captured = append(e.captured, f*cp.factor)
+		if cp.scaled {
+			f, isNum := x.number()
+			if !isNum {
+				return false
+			}
+			x = numValue(f * cp.factor)
+		} else if x.key() == "" {
+			return false
+		}
+		e.captured = append(e.captured, x)
 	}
 	return true
 }
@@ -340,7 +190,7 @@ func (e *sequenceEval) callStep(w *world, v *callView, k int, m *callMatcher) bo
 	vals := e.captured[:len(e.spec.steps[k].captures)]
 	if m.key.set {
 		key, ok := m.keyOf(w, v)
-		return ok && m.keyed(w, v, key) && e.advance(v, key, k, vals)
+		return ok && e.keyedStep(w, v, m, key, k) && e.advance(v, key, k, vals)
 	}
 	// A step without its own key (a list filtered by $key) may advance the
 	// entities it names that have done the step before it.
@@ -350,24 +200,39 @@ func (e *sequenceEval) callStep(w *world, v *callView, k int, m *callMatcher) bo
 	e.cands = m.keyCandidates(w, v, e.cands[:0])
 	took := false
 	if e.cands == nil {
-		for key, prog := range e.keys {
-			if prog[k-1] != nil && m.keyed(w, v, key) && e.advance(v, key, k, vals) {
+		for key := range e.keys {
+			if e.keyedStep(w, v, m, key, k) && e.advance(v, key, k, vals) {
 				took = true
 			}
 		}
 		return took
 	}
 	for _, key := range e.cands {
-		if prog := e.keys[key]; prog != nil && prog[k-1] != nil && m.keyed(w, v, key) && e.advance(v, key, k, vals) {
+		if e.keyedStep(w, v, m, key, k) && e.advance(v, key, k, vals) {
 			took = true
 		}
 	}
 	return took
 }
 
+// keyedStep reports whether v passes step k's keyed predicates for key,
+// with the values the entity's earlier steps captured. A later step needs
+// the entity to have done the step before it.
+func (e *sequenceEval) keyedStep(w *world, v *callView, m *callMatcher, key string, k int) bool {
+	b := binds{key: key}
+	if k > 0 {
+		prog := e.keys[key]
+		if prog == nil || prog[k-1] == nil {
+			return false
+		}
+		b.vars = prog[k-1].vars
+	}
+	return m.keyed(w, v, &b)
+}
+
 // observed reports whether event ev shows every predicate; vars are the
 // values captured so far.
-func observed(v *callView, ev stateEvent, preds []predicate, vars []float64) bool {
+func observed(v *callView, ev stateEvent, preds []predicate, vars []value) bool {
 	for i := range preds {
 		c, ok := v.change(ev, preds[i].state.field)
 		if !ok || !preds[i].onChange(c, vars) {
@@ -382,7 +247,7 @@ func observed(v *callView, ev stateEvent, preds []predicate, vars []float64) boo
 // a chain started later replaces an older one at the same step (it has
 // more of its window left, and every later call comes after both). vals
 // are the values the step captures.
-func (e *sequenceEval) advance(v *callView, key string, k int, vals []float64) bool {
+func (e *sequenceEval) advance(v *callView, key string, k int, vals []value) bool {
 	prog := e.keys[key]
 	if k == 0 {
 		if prog == nil {
@@ -392,10 +257,7 @@ func (e *sequenceEval) advance(v *callView, key string, k int, vals []float64) b
 		c := &chain{start: v.start, seqs: make([]uint64, 1, len(e.spec.steps))}
 		c.seqs[0] = v.seq
 		if len(e.spec.vars) > 0 {
-			c.vars = make([]float64, len(e.spec.vars))
-			for i := range c.vars {
-				c.vars[i] = math.NaN()
-			}
+			c.vars = make([]value, len(e.spec.vars))
 		}
 		e.keep(c, k, vals)
 		prog[0] = c
@@ -413,7 +275,7 @@ func (e *sequenceEval) advance(v *callView, key string, k int, vals []float64) b
 	c.seqs = append(c.seqs, v.seq)
 	e.keep(c, k, vals)
 	if k == len(e.spec.steps)-1 {
-		e.complete(c.seqs)
+		e.complete(c.seqs, key)
 		return true
 	}
 	prog[k] = c
@@ -422,28 +284,45 @@ func (e *sequenceEval) advance(v *callView, key string, k int, vals []float64) b
 }
 
 // keep stores in c the values step k captured.
-func (e *sequenceEval) keep(c *chain, k int, vals []float64) {
+func (e *sequenceEval) keep(c *chain, k int, vals []value) {
 	for i, cp := range e.spec.steps[k].captures {
-		c.vars[cp.idx] = vals[i]
+		c.vars[cp.idx] = vals[i].clone()
 	}
 }
 
-// noteBest keeps the furthest progress seen, the earliest on a tie.
+// noteBest keeps the furthest progress seen, the earliest on a tie,
+// overall and, keyed, per entity.
 func (e *sequenceEval) noteBest(seqs []uint64, key string) {
-	if len(seqs) > len(e.best) || (len(seqs) == len(e.best) && slices.Compare(seqs, e.best) < 0) {
+	if further(seqs, e.best) {
 		e.best, e.bestKey = slices.Clone(seqs), strings.Clone(key)
 	}
+	if e.bestBy != nil {
+		if old, ok := e.bestBy[key]; !ok || further(seqs, old) {
+			e.bestBy[strings.Clone(key)] = slices.Clone(seqs)
+		}
+	}
 }
 
-func (e *sequenceEval) complete(seqs []uint64) {
+// further reports whether progress a goes further than b, or as far and
+// earlier.
+func further(a, b []uint64) bool {
+	return len(a) > len(b) || (len(a) == len(b) && slices.Compare(a, b) < 0)
+}
+
+func (e *sequenceEval) complete(seqs []uint64, key string) {
 	e.done++
 	last := seqs[len(seqs)-1]
 	if e.proof == nil || (e.proof[len(e.proof)-1] == last && slices.Compare(seqs, e.proof) < 0) {
 		e.proof = slices.Clone(seqs)
 	}
+	if e.doneBy != nil {
+		if old, ok := e.doneBy[key]; !ok || (old[len(old)-1] == last && slices.Compare(seqs, old) < 0) {
+			e.doneBy[strings.Clone(key)] = slices.Clone(seqs)
+		}
+	}
 }
 
-func (e *sequenceEval) held() int { return len(e.keys) }
+func (e *sequenceEval) held() int { return len(e.keys) + len(e.doneBy) + len(e.bestBy) }
 
 // sweep forgets entities whose chains can no longer advance.
 func (e *sequenceEval) sweep(now time.Time) {

@@ -19,21 +19,26 @@ type ruleSpec interface {
 }
 
 // interest is the set of calls a rule reacts to: calls to the endpoints in
-// mask, every call (all), and calls that carry entity state (events).
+// mask, calls to any endpoint of the catalogue (all), calls outside it
+// (other), and calls that carry entity state (events).
 type interest struct {
 	mask   uint64
 	all    bool
+	other  bool
 	events bool
 }
 
 func (i interest) union(j interest) interest {
-	return interest{mask: i.mask | j.mask, all: i.all || j.all, events: i.events || j.events}
+	return interest{mask: i.mask | j.mask, all: i.all || j.all, other: i.other || j.other, events: i.events || j.events}
 }
 
 // wants reports whether a call to catalogue endpoint ep (-1: outside it)
 // interests the rule, leaving state events aside.
 func (i interest) wants(ep int) bool {
-	return i.all || (ep >= 0 && i.mask&(1<<ep) != 0)
+	if ep < 0 {
+		return i.other
+	}
+	return i.all || i.mask&(1<<ep) != 0
 }
 
 // evaluator follows one rule over the record stream. observe sees every call
@@ -114,15 +119,17 @@ func ruleKinds() []string {
 // compileRule compiles a rule mapping: a call matcher, or exactly one of
 // the rule kinds.
 func (c *compiler) compileRule(n *yaml.Node, what string) (ruleSpec, error) {
+	return c.compileRuleFor(n, what, -1)
+}
+
+// compileRuleFor compiles a rule; with entity ≥ 0 it is a part of a
+// composite keyed to that entity, judged for one entity at a time.
+func (c *compiler) compileRuleFor(n *yaml.Node, what string, entity int) (ruleSpec, error) {
 	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
 		return nil, nodeErr(n, "%s: want a rule: a call, or one of %s", what, strings.Join(ruleKinds(), ", "))
 	}
 	if mapGet(n, "call") != nil {
-		m, _, err := c.compileMatcher(n, matcherOpts{what: what, entity: -1})
-		if err != nil {
-			return nil, err
-		}
-		return &callSpec{m: m}, nil
+		return c.compileCallRule(n, what, entity)
 	}
 	if len(n.Content) != 2 {
 		return nil, nodeErr(n, "%s: a rule has exactly one kind (%s), or is a call", what, strings.Join(ruleKinds(), ", "))
@@ -131,30 +138,67 @@ func (c *compiler) compileRule(n *yaml.Node, what string) (ruleSpec, error) {
 	what += ": " + k.Value
 	switch k.Value {
 	case "sequence":
-		return c.compileSequence(body, what)
+		return c.compileSequenceFor(body, what, entity)
+	case "all", "any":
+		return c.compileCombine(body, what, k.Value == "all", entity)
+	}
+	if entity >= 0 {
+		return nil, nodeErr(k, "%s: a part keyed to one %s is a call, a sequence, all or any; declare the parts independent (by: none) to use %s", what, c.entities[entity].name, k.Value)
+	}
+	switch k.Value {
 	case "retry":
 		return c.compileRetry(body, what)
 	case "poll":
 		return c.compilePoll(body, what)
 	case "paged":
 		return c.compilePaged(body, what)
-	case "all", "any":
-		return c.compileCombine(body, what, k.Value == "all")
 	case "requires":
 		return c.compileRequires(body, what)
 	}
 	return nil, nodeErr(k, "%s: unknown rule kind (want call, %s)", what, strings.Join(ruleKinds(), ", "))
 }
 
-// callSpec: met when at least one call matches.
-type callSpec struct{ m *callMatcher }
+// compileCallRule compiles a call rule; keyed to an entity, the call must
+// name it.
+func (c *compiler) compileCallRule(n *yaml.Node, what string, entity int) (ruleSpec, error) {
+	m, _, err := c.compileMatcher(n, matcherOpts{what: what, entity: entity})
+	if err != nil {
+		return nil, err
+	}
+	if entity >= 0 && !m.key.set && !m.needsBinds() {
+		return nil, nodeErr(n, "%s: the call does not name the %s; give a key (key: request.body.%s) or compare with $key in where", what, c.entities[entity].name, c.entities[entity].id)
+	}
+	return &callSpec{m: m, keyed: entity >= 0}, nil
+}
+
+// callSpec: met when at least one call matches. keyed: it is a part of a
+// composite keyed to one entity, and counts its calls per entity.
+type callSpec struct {
+	m     *callMatcher
+	keyed bool
+}
 
 func (s *callSpec) kind() string       { return "call" }
 func (s *callSpec) interest() interest { return s.m.interest() }
-func (s *callSpec) newEval() evaluator { return &callEval{spec: s} }
+func (s *callSpec) newEval() evaluator {
+	e := &callEval{spec: s}
+	if s.keyed {
+		e.byKey = map[string]*keyHits{}
+	}
+	return e
+}
 
 type callEval struct {
-	spec    *callSpec
+	spec *callSpec
+	keyHits
+	// byKey counts per entity when the rule is a keyed part; cands is a
+	// buffer for the keys a call may name.
+	byKey map[string]*keyHits
+	cands []string
+}
+
+// keyHits are the calls that matched and those tried that did not.
+type keyHits struct {
 	hits    int
 	seqs    seqList
 	tried   int
@@ -162,35 +206,54 @@ type callEval struct {
 	lastTry int // status of the last call that was tried but did not match
 }
 
+func (h *keyHits) hit(seq uint64) {
+	h.hits++
+	h.seqs.add(seq)
+}
+
+func (h *keyHits) try(v *callView) {
+	h.tried++
+	h.triedSq.add(v.seq)
+	h.lastTry = v.status
+}
+
 func (e *callEval) observe(w *world, v *callView) {
+	if e.byKey != nil {
+		e.observeKeyed(w, v)
+		return
+	}
 	if _, ok := e.spec.m.matchFull(w, v); ok {
-		e.hits++
-		e.seqs.add(v.seq)
+		e.hit(v.seq)
 		return
 	}
 	if e.spec.m.tried(v) {
-		e.tried++
-		e.triedSq.add(v.seq)
-		e.lastTry = v.status
+		e.try(v)
 	}
 }
 
-func (e *callEval) held() int { return 0 }
+func (e *callEval) held() int { return len(e.byKey) }
 
-func (e *callEval) verdict(*world) verdict {
+func (e *callEval) verdict(*world) verdict { return e.judge(&e.keyHits) }
+
+func (e *callEval) judge(h *keyHits) verdict {
+	m := e.spec.m
 	switch {
-	case e.hits > 0:
-		return verdict{StatusMet, fmt.Sprintf("%s: %s (%s)", e.spec.m.src, plural(e.hits, "matching call", "matching calls"), seqsText(e.seqs)), evidenceOf(e.seqs)}
-	case e.tried > 0:
-		return verdict{StatusPartial, fmt.Sprintf("the endpoint was called %s but no call matched %s%s (last answer %s)", plural(e.tried, "time", "times"), e.spec.m.src, conditionsText(e.spec.m), statusText(e.lastTry)), evidenceOf(e.triedSq)}
+	case h.hits > 0:
+		return verdict{StatusMet, fmt.Sprintf("%s: %s (%s)", m.src, plural(h.hits, "matching call", "matching calls"), seqsText(h.seqs)), evidenceOf(h.seqs)}
+	case h.tried > 0:
+		return verdict{StatusPartial, fmt.Sprintf("the endpoint was called %s but no call matched %s%s (last answer %s)", plural(h.tried, "time", "times"), m.src, conditionsText(m), statusText(h.lastTry)), evidenceOf(h.triedSq)}
 	}
-	return verdict{StatusMissing, "no call matched " + e.spec.m.src + conditionsText(e.spec.m), []uint64{}}
+	return verdict{StatusMissing, "no call matched " + m.src + conditionsText(m), []uint64{}}
 }
 
 // conditionsText lists a matcher's where and when predicates.
 func conditionsText(m *callMatcher) string {
 	var parts []string
-	for _, ps := range [][]predicate{m.where, m.keyWhere, m.when} {
+	lists := [][]predicate{m.where, m.keyWhere}
+	for _, g := range m.groups {
+		lists = append(lists, g.preds)
+	}
+	for _, ps := range append(lists, m.when) {
 		for _, p := range ps {
 			parts = append(parts, p.src)
 		}
@@ -208,10 +271,15 @@ func statusText(status int) string {
 	return fmt.Sprint(status)
 }
 
-// combineSpec: all (every part met) or any (one part met).
+// combineSpec: all (every part met) or any (one part met). With by ≥ 0
+// the parts are keyed to one entity: all is met only when one entity met
+// every part (rule_keyed.go); outer marks the outermost such composite,
+// the one that looks for that entity.
 type combineSpec struct {
 	all   bool
 	parts []ruleSpec
+	by    int
+	outer bool
 }
 
 func (s *combineSpec) kind() string {
@@ -237,24 +305,6 @@ func (s *combineSpec) newEval() evaluator {
 	return e
 }
 
-func (c *compiler) compileCombine(n *yaml.Node, what string, all bool) (ruleSpec, error) {
-	if n.Kind != yaml.SequenceNode || len(n.Content) < 2 {
-		return nil, nodeErr(n, "%s: want a list of at least two rules", what)
-	}
-	s := &combineSpec{all: all}
-	for i, item := range n.Content {
-		p, err := c.compileRule(item, fmt.Sprintf("%s[%d]", what, i))
-		if err != nil {
-			return nil, err
-		}
-		if p.kind() == "requires" {
-			return nil, nodeErr(item, "%s[%d]: requires stands only at the top of a rule", what, i)
-		}
-		s.parts = append(s.parts, p)
-	}
-	return s, nil
-}
-
 type combineEval struct {
 	spec  *combineSpec
 	parts []evaluator
@@ -278,6 +328,9 @@ func (e *combineEval) verdict(w *world) verdict {
 	vs := make([]verdict, len(e.parts))
 	for i, p := range e.parts {
 		vs[i] = p.verdict(w)
+	}
+	if e.spec.outer {
+		return e.keyedVerdict(w, vs)
 	}
 	return combine(vs, e.spec.all)
 }

@@ -53,14 +53,23 @@ type aliasDef struct {
 	means  keyRef
 }
 
-// entState is what the engine knows of one entity.
+// entState is what the engine knows of one entity: what its fields are
+// now, as far as the calls show or imply (vals), and what a response last
+// showed of them (seen). when and forbid read the first; observe steps and
+// polling compare with the second, since only a response the app read
+// shows a change.
 type entState struct {
-	vals []value
-	set  uint64 // bit f: field f is known
+	vals    []value
+	set     uint64 // bit f: field f is known
+	seen    []value
+	seenSet uint64 // bit f: a response showed field f
 }
 
 // known reports whether field f is known; a nil state knows nothing.
 func (s *entState) known(f int) bool { return s != nil && s.set&(1<<f) != 0 }
+
+// shown reports whether a response showed field f.
+func (s *entState) shown(f int) bool { return s != nil && s.seenSet&(1<<f) != 0 }
 
 // world is the engine's shared state: the entities as the responses showed
 // them, the aliases learned, and the engine's clock.
@@ -108,9 +117,10 @@ func (w *world) resolve(k *keyRef, v *callView) (string, bool) {
 }
 
 // collect records in v the state changes its response shows, against the
-// state known before it. The state itself changes only in apply, after the
-// rules have seen the call.
+// state a response showed before it, and what its success implies. The
+// state itself changes only in apply, after the rules have seen the call.
 func (w *world) collect(v *callView) {
+	w.collectImplied(v)
 	for _, i := range w.m.stateAt.at(v.ep) {
 		src := &w.m.state[i]
 		if !src.match.match(w, v) {
@@ -141,8 +151,8 @@ func (w *world) collectOne(v *callView, src *stateSource, key string) {
 			continue
 		}
 		c := fieldChange{field: fs.field, new: nv}
-		if st != nil && st.known(fs.field) {
-			c.old, c.hadOld = st.vals[fs.field], true
+		if st.shown(fs.field) {
+			c.old, c.hadOld = st.seen[fs.field], true
 		}
 		// A later source for the same field of the same entity wins (an
 		// extending matrix may read a field from elsewhere).
@@ -160,20 +170,25 @@ func (w *world) collectOne(v *callView, src *stateSource, key string) {
 	}
 }
 
-// apply stores the state changes of v and learns its aliases.
+// apply stores the state changes of v, what it implies first and then what
+// it shows (a response beats an inference), and learns its aliases.
 func (w *world) apply(v *callView) {
+	for _, im := range v.implied {
+		st := w.state(im.entity, im.key)
+		st.vals[im.field] = im.val.clone()
+		st.set |= 1 << im.field
+	}
 	for _, e := range v.events {
-		m := w.entities[e.entity]
-		st := m[e.key]
-		if st == nil {
-			st = &entState{vals: make([]value, len(w.m.entities[e.entity].fields))}
-			m[strings.Clone(e.key)] = st
-		}
+		st := w.state(e.entity, e.key)
 		for _, c := range v.changes[e.from:e.to] {
-			if !c.hadOld || c.old.kind != c.new.kind || c.old.str != c.new.str {
+			if !st.known(c.field) || !same(st.vals[c.field], c.new) {
 				st.vals[c.field] = c.new.clone()
 			}
+			if !st.shown(c.field) || !same(st.seen[c.field], c.new) {
+				st.seen[c.field] = c.new.clone()
+			}
 			st.set |= 1 << c.field
+			st.seenSet |= 1 << c.field
 		}
 	}
 	for _, i := range w.m.aliasesAt.at(v.ep) {
@@ -190,6 +205,48 @@ func (w *world) apply(v *callView) {
 			continue
 		}
 		w.aliases[i][strings.Clone(name.key())] = strings.Clone(key)
+	}
+}
+
+// state returns the state of an entity, creating it when new.
+func (w *world) state(entity int, key string) *entState {
+	m := w.entities[entity]
+	st := m[key]
+	if st == nil {
+		n := len(w.m.entities[entity].fields)
+		st = &entState{vals: make([]value, n), seen: make([]value, n)}
+		m[strings.Clone(key)] = st
+	}
+	return st
+}
+
+// same reports whether two values are the same text of the same kind, so
+// a value kept in state is not cloned again for nothing.
+func same(a, b value) bool { return a.kind == b.kind && a.str == b.str }
+
+// collectImplied records in v what its success implies of entity state:
+// the matrix's transitions, the documented state machines (a submission
+// that succeeded puts the cardholder under review). They apply after the
+// rules have seen the call, and no rule reads them as shown.
+func (w *world) collectImplied(v *callView) {
+	for _, i := range w.m.transAt.at(v.ep) {
+		src := &w.m.trans[i]
+		if !src.match.match(w, v) {
+			continue
+		}
+		key, ok := w.resolve(&src.key, v)
+		if !ok {
+			continue
+		}
+		for _, fs := range src.set {
+			nv, ok := fs.ref.first(w.rt, v)
+			if fs.lit != nil {
+				nv, ok = *fs.lit, true
+			}
+			if ok && nv.kind != kindNone && nv.kind != kindComposite {
+				v.implied = append(v.implied, impliedChange{entity: src.entity, key: key, field: fs.field, val: nv})
+			}
+		}
 	}
 }
 
