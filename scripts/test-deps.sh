@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # test-deps.sh installs what the test suite needs when it is missing:
 # Debian's chromium (coverage report rendering), prometheus and promtool
-# (deploy checks) and the npm HAR validator (bundle checks). It is idempotent
-# and quiet when everything is there. It also installs the OpenTelemetry JS
-# log exporter the events tests export OTLP/JSON with.
+# (deploy checks), the npm HAR validator (bundle checks), the real clients
+# the proxy drives through HTTPS_PROXY mode (curl, Python requests, Node with
+# undici, Java's HttpClient and keytool) and jq for its access log. It is
+# idempotent and quiet when everything is there. It also installs the
+# OpenTelemetry JS log exporter the events tests export OTLP/JSON with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,10 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+command -v curl >/dev/null || missing+=(curl)
+command -v jq >/dev/null || missing+=(jq)
+{ command -v java >/dev/null && command -v keytool >/dev/null; } || missing+=(openjdk-17-jdk-headless)
+python3 -c 'import requests' 2>/dev/null || /usr/bin/python3 -c 'import requests' 2>/dev/null || missing+=(python3-requests)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test-deps: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
@@ -31,4 +37,10 @@ otlpjs=events/testdata/otlpjs
 if [ -f "$otlpjs/package.json" ] && [ ! -d "$otlpjs/node_modules" ]; then
   echo "test-deps: installing the OpenTelemetry JS exporter (npm)" >&2
   (cd "$otlpjs" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+nodeclient=proxy/testdata/clients/node
+if [ -f "$nodeclient/package.json" ] && [ ! -d "$nodeclient/node_modules" ]; then
+  echo "test-deps: installing undici for the proxy's Node client test (npm)" >&2
+  (cd "$nodeclient" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
