@@ -40,7 +40,7 @@ func (f *serveFlags) bind(fs *pflag.FlagSet, checks bool) {
 	c := &f.cfg
 	fs.StringVar(&c.Listen, "listen", c.Listen, "proxy listener `ADDR` (base-URL and HTTPS_PROXY modes); beyond loopback it needs --require-client-ca or --allow-unauthenticated-clients")
 	fs.StringVar(&c.AdminListen, "admin-listen", c.AdminListen, "admin listener `ADDR`: /metrics /healthz /readyz /coverage /snapshot; beyond loopback it needs --admin-token-file")
-	fs.StringVar(&c.AdminTokenFile, "admin-token-file", c.AdminTokenFile, "`FILE` holding the bearer token admin clients must send (all but /healthz, /readyz, /metrics)")
+	fs.StringVar(&c.AdminTokenFile, "admin-token-file", c.AdminTokenFile, "`FILE` holding the bearer token admin clients must send (every path but /healthz, /readyz, /metrics and /ca.pem)")
 	fs.Var(&c.AdminHosts, "admin-host", "extra Host `NAME` the admin listener answers besides loopback names and IP addresses (repeatable)")
 	fs.StringVar(&c.Upstream, "upstream", c.Upstream, "upstream base `URL`")
 	fs.StringVar(&c.ClientCert, "client-cert", c.ClientCert, "staging client certificate `FILE` (PEM) presented upstream")

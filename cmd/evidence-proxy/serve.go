@@ -191,16 +191,14 @@ func buildInfoGauge(info buildinfo.Info, version string) prometheus.Collector {
 }
 
 func (sc *sidecar) adminHandler() http.Handler {
-	return guardAdmin(sc.adminMux(), adminGuard{token: sc.pre.adminToken, hosts: sc.cfg.AdminHosts})
-}
-
-func (sc *sidecar) adminMux() http.Handler {
 	return admin.Handler(admin.Options{
 		Gatherer:    sc.reg,
 		Ready:       sc.ready,
 		Coverage:    func(w io.Writer, format string) error { return writeReport(w, sc.live.Report(), format) },
 		CoverageCSP: coverage.HTMLContentSecurityPolicy,
 		Snapshot:    sc.store.WriteSnapshot,
+		Hosts:       sc.cfg.AdminHosts,
+		BearerToken: sc.pre.adminToken,
 		Logger:      sc.log.With("component", "admin"),
 	})
 }
