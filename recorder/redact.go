@@ -258,10 +258,10 @@ func (r *Redactor) redactBody(b *evidence.Body, contentType string, ctx nameCont
 	switch {
 	case looksLikeJSON(p):
 		out, n = r.redactJSON(p, ctx, false)
-	case isForm(contentType):
+	case isForm(contentType) || looksLikeQuery(p):
 		var s string
-		s, n = r.redactQuery(string(p), ctx)
-		out = []byte(s)
+		s, n = r.redactQuery(unsafe.String(unsafe.SliceData(p), len(p)), ctx)
+		out = stringBytes(s)
 	default:
 		out, n = r.scanText(p)
 	}

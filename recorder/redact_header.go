@@ -88,6 +88,8 @@ func (r *Redactor) redactHeaderValues(values []string, sensitive bool) ([]string
 		case sensitive:
 		case strings.Contains(v, "://") || strings.HasPrefix(v, "/"):
 			nv, k = r.RedactURL(v)
+		case looksLikeQuery(stringBytes(v)):
+			nv, k = r.redactQuery(v, 0)
 		default:
 			nv, k = r.scanString(v)
 		}
@@ -101,4 +103,20 @@ func (r *Redactor) redactHeaderValues(values []string, sensitive bool) ([]string
 		changed[i] = nv
 	}
 	return changed, n
+}
+
+// looksLikeQuery reports whether p reads as a query or form string
+// ("a=1&pin=2"): a '=' and no white space, ';' or ','. Header values and
+// text bodies shaped so are redacted by the query rules, names included.
+func looksLikeQuery(p []byte) bool {
+	eq := false
+	for _, c := range p {
+		switch c {
+		case '=':
+			eq = true
+		case ' ', '\t', '\r', '\n', ';', ',':
+			return false
+		}
+	}
+	return eq
 }

@@ -430,11 +430,12 @@ func pemEndOf(p, label []byte) int {
 	}
 }
 
-// scanText replaces the secrets of a text body (percent-decoded). It
-// returns p itself when nothing was found.
+// scanText replaces the secrets of a text (a body, a header value, an
+// error message), percent-decoded with '+' as a space. It returns p itself
+// when nothing was found.
 func (r *Redactor) scanText(p []byte) ([]byte, int) {
 	w := rewriter{src: p}
-	r.scanInto(&w, 0, p, decodePercent)
+	r.scanInto(&w, 0, p, queryMode)
 	return w.result(), w.n
 }
 
