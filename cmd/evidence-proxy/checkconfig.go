@@ -41,7 +41,7 @@ func checkConfig(ctx context.Context, w io.Writer, cfg serveConfig, src sources,
 	if lw.err != nil {
 		return lw.err
 	}
-	if err := pre.err(); err != nil {
+	if err := pre.err(true); err != nil {
 		return fmt.Errorf("configuration check failed (%d of %d checks):\n%w", failed, len(pre.results), err)
 	}
 	lw.printf("\nconfiguration ok")

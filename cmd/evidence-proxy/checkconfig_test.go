@@ -209,3 +209,22 @@ func TestServeCreatesNothingWhenItCannotStart(t *testing.T) {
 		})
 	}
 }
+
+// TestServeStartsWithACAThatDoesNotPermitAHost: the allowlist grew after
+// the CA was made. --check-config fails on it, but serve starts (base-URL
+// mode needs no CA) and says in its log what HTTPS_PROXY mode cannot do.
+func TestServeStartsWithACAThatDoesNotPermitAHost(t *testing.T) {
+	p := newServePKI(t)
+	dataDir := t.TempDir()
+	args := p.args(dataDir, p.goodCert, p.goodKey)
+	if _, _, err := runCmd(t, append([]string{"ca"}, args[1:]...)...); err != nil {
+		t.Fatalf("ca: %v", err)
+	}
+	s := startServe(t, append(args, "--allow-host", "other.staging.example"))
+	s.stop(t)
+	for _, want := range []string{`"level":"WARN","msg":"HTTPS_PROXY mode cannot intercept every allowlisted host`, "does not permit other.staging.example"} {
+		if !strings.Contains(s.log(), want) {
+			t.Errorf("start log lacks %q:\n%s", want, s.log())
+		}
+	}
+}

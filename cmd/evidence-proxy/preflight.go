@@ -24,6 +24,9 @@ type checkResult struct {
 	name   string
 	detail string
 	err    error
+	// advisory failures fail --check-config but only warn at a start,
+	// which can still serve (see checkCA).
+	advisory bool
 }
 
 // preflight checks and loads everything serve needs before it creates
@@ -54,7 +57,7 @@ func runPreflight(cfg serveConfig) *preflight {
 	p.do("matrix", p.loadMatrix)
 	p.do("data directory", p.checkDataDir)
 	p.do("store", p.checkStore)
-	p.do("interception CA", p.checkCA)
+	p.advise("interception CA", p.checkCA)
 	return p
 }
 
@@ -63,15 +66,33 @@ func (p *preflight) do(name string, f func() (string, error)) {
 	p.results = append(p.results, checkResult{name: name, detail: detail, err: err})
 }
 
+// advise runs an advisory check.
+func (p *preflight) advise(name string, f func() (string, error)) {
+	detail, err := f()
+	p.results = append(p.results, checkResult{name: name, detail: detail, err: err, advisory: true})
+}
+
 // err joins the failed checks' errors, each named; nil when all passed.
-func (p *preflight) err() error {
+// With advisory false, advisory failures are left out (a start).
+func (p *preflight) err(advisory bool) error {
 	var errs []error
 	for _, r := range p.results {
-		if r.err != nil {
+		if r.err != nil && (advisory || !r.advisory) {
 			errs = append(errs, fmt.Errorf("%s: %w", r.name, r.err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// advisories returns the advisory failures, for a start to log.
+func (p *preflight) advisories() []checkResult {
+	var out []checkResult
+	for _, r := range p.results {
+		if r.err != nil && r.advisory {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (p *preflight) parseUpstream() (string, error) {
@@ -216,6 +237,10 @@ func (p *preflight) checkStore() (string, error) {
 	return fmt.Sprintf("%s: %d records, not locked", path, seq), nil
 }
 
+// checkCA checks an existing CA's validity and name constraints against
+// the allowlist. A start still serves with such a CA (base-URL mode needs
+// none; the proxy refuses the CONNECTs it cannot intercept) and logs the
+// failure; --check-config fails on it.
 func (p *preflight) checkCA() (string, error) {
 	if p.hosts == nil {
 		return "", errors.New("unknown hosts (see the upstream check)")

@@ -109,8 +109,11 @@ type sidecar struct {
 // nothing behind.
 func openSidecar(ctx context.Context, cfg serveConfig, logger *slog.Logger) (_ *sidecar, err error) {
 	pre := runPreflight(cfg)
-	if err := pre.err(); err != nil {
+	if err := pre.err(false); err != nil {
 		return nil, fmt.Errorf("cannot start:\n%w", err)
+	}
+	for _, r := range pre.advisories() {
+		logger.Warn("HTTPS_PROXY mode cannot intercept every allowlisted host; base-URL mode is unaffected", "check", r.name, "err", r.err)
 	}
 	sc := &sidecar{cfg: cfg, pre: pre, log: logger, reg: newRegistry()}
 	defer func() {
