@@ -19,15 +19,19 @@ import (
 //     surrogate pairs), in JSON bodies and event attributes;
 //   - percent-encoding (%XX), in URL paths, query names and values, form
 //     bodies, JSON string values, text bodies and header values; and '+'
-//     as a space in query and form components. Percent-decoding is
-//     repeated while it changes something, up to maxDecodeRounds rounds,
-//     for values encoded twice (an app that escapes an escaped value); a
-//     malformed escape is kept as it is, as net/url would refuse it;
+//     as a space everywhere but in JSON strings (it is one in query and
+//     form components, and card digits grouped by '+' are still card
+//     digits). Percent-decoding is repeated while it changes something,
+//     up to maxDecodeRounds rounds, for values encoded twice (an app that
+//     escapes an escaped value); a malformed escape is kept as it is, as
+//     net/url would refuse it;
 //   - JSON numbers whose value is an integer, in exponent or decimal form
 //     ("4111111111111111.0", "4.111111111111111e15"): see numberDigits.
 //
-// Text with none of '\\', '%' or '+' is its own canonical form and is
-// scanned in place, without copying.
+// Every stage is scanned, not only the last: the text as sent, after JSON
+// unescaping, and after each percent-decoding round (see
+// Redactor.scanInto). Text with none of '\\', '%' or '+' is its own
+// canonical form and is scanned in place, without copying.
 
 // maxDecodeRounds bounds percent-decoding: once by the HTTP stack, once
 // more for a framework or app that decodes again, and one spare. A value

@@ -120,6 +120,29 @@
 // LoadOrCreateKey for a per-install key, so that fingerprints correlate
 // across restarts.
 //
+// Secrets are searched for in the canonical form of every value, the
+// text the app's HTTP stack or JSON decoder would see (percent-encoding
+// up to three rounds, '+' as a space, JSON escapes, JSON numbers read as
+// values; see canonical_decode.go), and replaced in the original
+// encoding. Secret names are matched by tokens against families (see
+// redact_names.go): "pinNumber", "card[pin]", "X-Card-Pin" and "otp_value"
+// are secrets, "pinned", "tokenType" and "cardId" are not.
+//
+// The rules are data. The built-in ones, redact_defaults.yaml, always
+// apply: the headers X-API-Key, Authorization, Proxy-Authorization,
+// Cookie and Set-Cookie; the families card number, card verification
+// value, PIN, one-time code, password, secret, credential token and key;
+// "code" on /otp/ URLs. A program adds its own with RedactOptions.Rules:
+// ParseRedactField for one --redact-field value (a name, header:NAME,
+// query:NAME, json:PATH, regex:PATTERN), LoadRedactRules for a YAML file
+// with the same keys as RedactRules (strict: unknown keys, bad patterns
+// and paths are errors naming their line), and RedactPreset("pii"),
+// off by default, for personal data (redact_pii.yaml: names, dates and
+// places of birth, address lines, cities and postal codes, phone and
+// cell numbers, e-mail addresses, national ids, bank account numbers).
+// Every rule replaces a value by its keyed fingerprint, so equal values
+// stay correlatable.
+//
 // # Layout of the bbolt file (schema version 1)
 //
 // Pages are 16 KiB. Buckets:

@@ -54,19 +54,21 @@ type RedactOptions struct {
 // canonical_decode.go) and in its original encoding:
 //   - the values of the rules' headers, and of headers whose names are
 //     secret names (X-Card-Pin, X-OTP, X-Auth-Token, X_API_KEY);
-//   - in JSON bodies, form bodies, URL query parameters and event
-//     attributes, the values of secret names (see redact_names.go and
-//     RedactRules) and of the rules' JSON paths, including every scalar
-//     inside an object or array held by such a name; on URLs whose path
-//     has an "otp" segment (GET /otp/{token}), the "code" field too;
+//   - in JSON bodies, form bodies, URL query parameters and fragments,
+//     query-shaped header values and text bodies ("a=1&pin=2"), JSON
+//     strings holding URLs, and event attributes, the values of secret
+//     names (see redact_names.go and RedactRules) and of the rules' JSON
+//     paths, including every scalar inside an object or array held by
+//     such a name; on URLs whose path has an "otp" segment
+//     (GET /otp/{token}), the "code" field too;
 //   - anywhere (bodies, text or binary, URL paths, query names and values,
 //     header names and values, JSON keys and strings, event bodies, error
 //     messages): every run of 13–19 digits (bare, or grouped by single
 //     spaces or dashes as cards are printed) that does not start with 0
 //     and passes the Luhn check, every PEM private-key block, and every
 //     match of the rules' patterns; a JSON number whose value is such a
-//     run ("4111111111111111", "4.111111111111111e15", negative or not)
-//     becomes a string;
+//     run ("4111111111111111", "4.111111111111111e15", negative or not),
+//     or that holds one (in its fraction), becomes a string;
 //   - the password (or token) part of URL userinfo.
 //
 // Not replaced, on purpose: ids, amounts and timestamps (unless they happen

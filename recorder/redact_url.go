@@ -119,7 +119,6 @@ func (r *Redactor) redactURLParts(u string, ctx nameContext) (string, int) {
 	n += k
 	if hasQuery {
 		query, k = r.redactQuery(query, ctx)
-		rest += "?" + query
 		n += k
 	}
 	if hasFragment {
@@ -129,8 +128,16 @@ func (r *Redactor) redactURLParts(u string, ctx nameContext) (string, int) {
 		} else {
 			fragment, k = r.scanString(fragment)
 		}
-		rest += "#" + fragment
 		n += k
+	}
+	if n == 0 {
+		return u, 0
+	}
+	if hasQuery {
+		rest += "?" + query
+	}
+	if hasFragment {
+		rest += "#" + fragment
 	}
 	return rest, n
 }
