@@ -32,6 +32,11 @@ func TestParseHostPort(t *testing.T) {
 		{"staging.api.axyscards.com@evil.com", hostPort{}, false},
 		{"fe80::1%eth0", hostPort{}, false},
 		{"*.example.com", hostPort{}, false},
+		{"a..b", hostPort{}, false},
+		{".example.com", hostPort{}, false},
+		{"example.com..", hostPort{}, false},
+		{"ex\x8cample.com", hostPort{}, false},
+		{"under_score.example.com", hostPort{"under_score.example.com", 443}, true},
 		{strings.Repeat("a", 300), hostPort{}, false},
 	}
 	for _, tt := range tests {
@@ -127,4 +132,55 @@ func TestGuardOwnListeners(t *testing.T) {
 			t.Errorf("parseListenAddr(%q) accepted", bad)
 		}
 	}
+}
+
+// FuzzParseAllowEntry: the allowlist and host:port parser never panics;
+// what it accepts is a normalized, non-production host on a real port that
+// reads back the same from its own host:port form.
+func FuzzParseAllowEntry(f *testing.F) {
+	for _, s := range []string{StagingHost, "Staging.API.axyscards.com.:443", "127.0.0.1:9443", "[::1]:8443", "::1",
+		ProductionHost, "eu." + ProductionHost + ":80", "a@b", "host:0", "[x]:1", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseAllowEntry(s)
+		if err != nil {
+			return
+		}
+		switch {
+		case got.host == "" || got.port == 0 || isProduction(got.host):
+			t.Fatalf("%q accepted as %+v", s, got)
+		case got.host != strings.ToLower(got.host) || strings.HasSuffix(got.host, "."):
+			t.Fatalf("%q: host %q not normalized", s, got.host)
+		}
+		again, ok := parseHostPort(got.String())
+		if !ok || again != got {
+			t.Fatalf("%q: %v reads back as %v, %v", s, got, again, ok)
+		}
+	})
+}
+
+// FuzzGuardTarget: whatever a CONNECT or a request names, the guard lets
+// through only an allowlisted host:port, never production, never one of
+// its own listeners.
+func FuzzGuardTarget(f *testing.F) {
+	g, err := newGuard(hostPort{"127.0.0.1", 9443}, []string{StagingHost, "localhost:9090"}, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	g.self.add(netip.MustParseAddrPort("127.0.0.1:9090"))
+	for _, s := range []string{StagingHost + ":443", StagingHost + ":80", "127.0.0.1:9443", "localhost:9090",
+		"127.0.0.1:9090", ProductionHost + ":443", "PRODUCTION.api.axyscards.com.", "[::1]:9090", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		target, _ := parseHostPort(s)
+		if g.check(target) != refuseNone {
+			return
+		}
+		if !g.allowlisted(target) || isProduction(target.host) || g.self.target(target) ||
+			IsProductionHost(s) || target.host == "localhost" {
+			t.Fatalf("%q (%+v) let through", s, target)
+		}
+	})
 }

@@ -94,12 +94,19 @@ func parsePort(s string) (uint16, bool) {
 	return uint16(n), true
 }
 
-// cleanHost lower-cases a host and drops a trailing dot; it returns ""
-// for something that is not a plausible host name or IP address.
+// cleanHost lower-cases a host and drops one trailing dot; it returns ""
+// for something that is not a plausible host name or IP address: only
+// ASCII letters, digits, '-', '_' and dots (no empty label), or an IPv6
+// address.
 func cleanHost(h string) string {
 	h = strings.ToLower(strings.TrimSuffix(h, "."))
-	if h == "" || len(h) > maxHostnameLength || strings.ContainsAny(h, "/?#@ \t\r\n%\\[]*") {
+	if h == "" || len(h) > maxHostnameLength || h[0] == '.' || h[len(h)-1] == '.' || strings.Contains(h, "..") {
 		return ""
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return ""
+		}
 	}
 	if strings.IndexByte(h, ':') >= 0 {
 		a, err := netip.ParseAddr(h)
