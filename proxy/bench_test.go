@@ -26,7 +26,8 @@ func (nopRecorder) Healthy() error                                 { return nil 
 // BenchmarkHop measures one proxy hop over loopback against an mTLS
 // upstream answering 1.5 KB of JSON: a plain httputil.ReverseProxy (the
 // floor for a Go hop) and evidence-proxy's base-URL mode recording into a
-// no-op recorder, both with the same upstream transport, with 1 client
+// no-op recorder (also with the access log on, written to io.Discard),
+// all with the same upstream transport, with 1 client
 // (ns/op is the latency of a call) and 32 keep-alive clients (ns/op is the
 // inverse of throughput). Compare lines of one run.
 func BenchmarkHop(b *testing.B) {
@@ -50,7 +51,20 @@ func BenchmarkHop(b *testing.B) {
 	rp := httputil.NewSingleHostReverseProxy(upURL)
 	rp.Transport = newTransport()
 	revproxy := serve(b, rp)
-	ep, err := proxy.New(proxy.Options{Upstream: upURL, Transport: newTransport(), Recorder: nopRecorder{}})
+	evidence := serveEvidenceProxy(b, proxy.Options{Upstream: upURL, Transport: newTransport(), Recorder: nopRecorder{}})
+	accessLogged := serveEvidenceProxy(b, proxy.Options{Upstream: upURL, Transport: newTransport(), Recorder: nopRecorder{},
+		AccessLog: io.Discard, AccessLogSeq: true})
+	for _, clients := range []int{1, 32} {
+		b.Run(fmt.Sprintf("revproxy/c%d", clients), func(b *testing.B) { runHop(b, revproxy, payload, clients) })
+		b.Run(fmt.Sprintf("evidence-proxy/c%d", clients), func(b *testing.B) { runHop(b, evidence, payload, clients) })
+		b.Run(fmt.Sprintf("evidence-proxy+accesslog/c%d", clients), func(b *testing.B) { runHop(b, accessLogged, payload, clients) })
+	}
+}
+
+// serveEvidenceProxy serves a proxy built with o on a loopback port.
+func serveEvidenceProxy(b *testing.B, o proxy.Options) string {
+	b.Helper()
+	ep, err := proxy.New(o)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,11 +78,7 @@ func BenchmarkHop(b *testing.B) {
 		defer cancel()
 		_ = ep.Shutdown(ctx)
 	})
-	evidence := "http://" + ln.Addr().String()
-	for _, clients := range []int{1, 32} {
-		b.Run(fmt.Sprintf("revproxy/c%d", clients), func(b *testing.B) { runHop(b, revproxy, payload, clients) })
-		b.Run(fmt.Sprintf("evidence-proxy/c%d", clients), func(b *testing.B) { runHop(b, evidence, payload, clients) })
-	}
+	return "http://" + ln.Addr().String()
 }
 
 func serve(b *testing.B, h http.Handler) string {

@@ -29,40 +29,82 @@
 // The Host header becomes the upstream's; no X-Forwarded-* header is added.
 //
 // HTTPS_PROXY mode: the app uses the sidecar as its proxy. A CONNECT to an
-// allowlisted host is intercepted: the app's TLS is terminated with a
-// certificate from the per-install CA (LoadOrCreateCA), and each request
-// inside the tunnel is forwarded to the host it names. A CONNECT to a
-// Passthrough host is tunnelled blind (counted, not recorded). Any other
-// CONNECT gets a 403 JSON answer, and is recorded. Absolute-form requests
-// (GET http://host/path, plain HTTP_PROXY use) are treated like requests
-// inside a tunnel and recorded with mode "mitm". Upstream calls are always
-// made over TLS.
+// allowlisted host:port is intercepted: the app's TLS is terminated with a
+// certificate from the per-install CA, and each request inside the tunnel
+// is forwarded to the host it names. A CONNECT to a Passthrough host:port
+// is tunnelled blind (counted, not recorded). Any other CONNECT gets a 403
+// JSON answer, and is recorded. Absolute-form requests (GET
+// http://host/path, plain HTTP_PROXY use) are treated like requests inside
+// a tunnel and recorded with mode "mitm". Upstream calls are always made
+// over TLS, so a target without a port means :443.
+//
+// The app must trust the CA in addition to what it already trusts;
+// TrustGuide is the text that says how, client by client. SSL_CERT_FILE,
+// CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE and Java's javax.net.ssl.trustStore
+// each replace the trust store, so they get a bundle of the system roots
+// plus the CA (WriteTrustBundle) or a copy of the JDK's cacerts with the CA
+// imported (JavaTrustSteps), never the CA alone; NODE_EXTRA_CA_CERTS adds
+// to Node's roots and gets the CA alone. Real curl, Python requests, Node
+// (undici's ProxyAgent) and Java HttpClient clients are tested through
+// this mode against the emulator, by IP address and by host name.
 //
 // # The guard
 //
-// Only allowlisted hosts (Options.Allow, default staging.api.axyscards.com,
-// plus the upstream's host) are forwarded to. The check runs at CONNECT
-// and again on every request, on the host the request is really sent to:
-// goproxy takes it from the inner Host header, which need not match the
-// CONNECT. production.api.axyscards.com, and every name under it, is
-// refused in both modes whatever the configuration (New rejects it in any
-// list), including a base-URL call whose Host header names it. A refusal is
-// a 403 answer
+// The allowlist is host:port. Only the upstream, on its URL's port (443
+// when the URL names none), and the Options.Allow entries (default
+// staging.api.axyscards.com; an entry without a port means :443) are
+// forwarded to. staging.api.axyscards.com:80, or the upstream's host on
+// another port, is refused like any other target. The check runs at
+// CONNECT and again on every request, on the host:port the request is
+// really sent to: goproxy takes it from the inner Host header, which need
+// not match the CONNECT. production.api.axyscards.com, and every name
+// under it, is refused on any port in both modes whatever the
+// configuration (New rejects it in any list), including a base-URL call
+// whose Host header names it. A refusal is a 403 answer
 //
 //	{"status":"error","message":"evidence-proxy is a staging evidence recorder: refusing to forward to production.api.axyscards.com","error_kind":"guard_refused","host":"production.api.axyscards.com"}
 //
 // and it is recorded (a synthetic response, error kind guard_refused). As
 // production can never be reached, neither can a /staging/* call reach a
-// non-staging host.
+// non-staging host. The answer for a target that is merely not
+// allowlisted names it as host:port, lists what is allowed, and says what
+// to do: add the host to the app's NO_PROXY so the app reaches it
+// directly, or start the sidecar with --passthrough-host to tunnel it
+// unrecorded.
+//
+// The sidecar never dials its own listeners: the addresses Serve listens
+// on and Options.ListenAddrs (the admin listener's). A call to the admin
+// listener would carry the staging client certificate and API key to the
+// endpoint that exports the store; one to the proxy listener would loop.
+// An allowlisted target that names one by address (or localhost) is
+// refused before any dial (reason own_listener); and every upstream
+// connection is checked after connect, on the peer address whatever a
+// name resolved to, loopback and all-addresses listeners included, and
+// closed before a byte is sent if it reached one.
 //
 // # The interception CA
 //
 // NEVER goproxy's built-in CA, whose private key is public. The CA is an
-// ECDSA P-256 key made on first run under the data directory (key file
-// 0600), valid two years, with critical X.509 name constraints permitting
-// only the allowlisted names (and no IP address unless one is
-// allowlisted), so a stolen key cannot impersonate any other site. Leaves
-// are issued per host, valid a week, cached and renewed a day early.
+// ECDSA P-256 key under the data directory (key file 0600), valid two
+// years, with critical X.509 name constraints permitting only the
+// allowlisted names (and no IP address unless one is allowlisted), so a
+// stolen key cannot impersonate any other site. Leaves are issued per
+// host, valid a week, cached and renewed a day early. They name the host
+// in the subject alternative name only (an IP SAN for an IP address), with
+// no common name: OpenSSL checks a host-like common name against the CA's
+// DNS name constraints and fails an IP host as a "permitted subtree
+// violation".
+//
+// Its lifecycle has no traps. LoadCA reads an existing CA as it is and
+// creates nothing (ErrNoCA when there is none); CreateCA makes one, and
+// callers call it only once their checks passed. A CA that does not
+// permit a host allowlisted later, or has expired, is still loaded: a
+// CONNECT to such a host gets a 502 JSON answer saying to run
+// "evidence-proxy ca rotate" (RotateCommand), is recorded, and is warned
+// about (rate-limited); base-URL mode, which does not use the CA, keeps
+// working. CheckCA and UnpermittedHosts tell the same before a Proxy
+// exists. RotateCA makes a new CA for the current hosts, keeps the old
+// files as timestamped backups, and says what must be re-trusted.
 //
 // # Upstream transport
 //
@@ -118,6 +160,54 @@
 // TLS handshake and each request head, and a byte limit on request heads
 // (MaxHeaderBytes). Shutdown drains tunnels between calls.
 //
+// # Operator logs and readiness
+//
+// Warnings that can repeat per call are rate-limited per kind
+// (Options.LogEvery, default 30s): the first of a burst at once, then one
+// summary per interval with the count ("repeated", "over") and the last
+// occurrence's attributes, and the pending ones at Shutdown. Kinds:
+// upstream_connect and upstream_tls (an upstream call failed; for TLS,
+// whether the upstream asked for a client certificate, the issuers it
+// accepts and the issuer of ours, so a certificate from the wrong CA reads
+// "the upstream accepts client certificates issued by X; ours is issued by
+// Y" rather than "certificate required"; the same sentence ends the app's
+// 502), upstream_state, guard_refused, mitm_handshake (the app rejected
+// the interception certificate), ca_unusable, record_failed and
+// access_log_dropped. Log lines never hold URLs, headers or bodies.
+//
+// UpstreamState is the upstream's last known state for /readyz, separate
+// from the store's: healthy until Options.UnhealthyAfter (default 3)
+// consecutive transport failures of real calls, or at once on a TLS or
+// certificate failure; healthy again after one call that got a response
+// (any status). One failed call among good ones changes nothing. Probe
+// (ProbeUpstream without a Proxy) makes one TLS handshake with the client
+// certificate, sends no request, and reports the server's chain (subject,
+// issuer, SHA-256, validity) and, on failure, a diagnosis; Probe counts in
+// UpstreamState like a call.
+//
+// The optional access log (Options.AccessLog) has one JSON line per call:
+//
+//	{"time":"2026-05-06T07:08:09.123Z","seq":42,"method":"GET","endpoint":"/cards/{cardId}","status":200,"duration_ms":12.345,"error_kind":"","mode":"base-url"}
+//
+// time is when the call arrived; seq is the record's sequence number when
+// Options.AccessLogSeq says Record returns with it set (sync durability),
+// and absent otherwise; method is a standard method or OTHER; endpoint is
+// the template from Options.EndpointLabel ("other" without one), never
+// the raw path; status is what the app received (0: nothing, the app went
+// away). No query string, header or body is ever written. The line is
+// formatted into a recycled buffer and handed to a goroutine the proxy
+// owns over a bounded queue: a call never waits for the log, a line that
+// does not fit is dropped and counted
+// (evidence_proxy_proxy_access_log_dropped_total), and Shutdown writes
+// what is queued and flushes. With the option unset nothing runs.
+//
+// # Trace context
+//
+// A call's W3C trace context is recorded from a valid traceparent request
+// header (version 00, or a later version read as 00; not all-zero ids, one
+// header only) in evidence.Record.Trace, so app events can be correlated
+// with their calls. The header itself is recorded with the others.
+//
 // # Metrics
 //
 // Registered on Options.Registerer:
@@ -125,12 +215,13 @@
 //	evidence_proxy_proxy_calls_total{mode,method,endpoint,code_class}   counter
 //	evidence_proxy_proxy_upstream_duration_seconds{mode}                histogram (classic + native)
 //	evidence_proxy_proxy_calls_in_flight                                gauge
-//	evidence_proxy_proxy_guard_refusals_total{reason}                   counter: production, not_allowlisted, bad_host
+//	evidence_proxy_proxy_guard_refusals_total{reason}                   counter: production, not_allowlisted, bad_host, own_listener
 //	evidence_proxy_proxy_errors_total{kind}                             counter: evidence.ErrorKind values
 //	evidence_proxy_proxy_passthrough_tunnels_total                      counter
 //	evidence_proxy_proxy_record_failures_total                          counter
 //	evidence_proxy_proxy_panics_total                                   counter
 //	evidence_proxy_proxy_mitm_certificates_issued_total                 counter
+//	evidence_proxy_proxy_access_log_dropped_total                       counter
 //
 // mode is base-url or mitm; method is a standard method or OTHER; endpoint
 // comes from Options.EndpointLabel (default "other"); code_class is 1xx…5xx

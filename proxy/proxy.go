@@ -171,16 +171,9 @@ func New(o Options) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new proxy: %w", err)
 	}
-	g, err := newGuard(upstreamTarget(up), o.Allow, o.Passthrough)
+	g, err := newGuardFor(up, o)
 	if err != nil {
 		return nil, fmt.Errorf("new proxy: %w", err)
-	}
-	for _, a := range o.ListenAddrs {
-		addrs, err := parseListenAddr(a)
-		if err != nil {
-			return nil, fmt.Errorf("new proxy: %w", err)
-		}
-		g.self.add(addrs...)
 	}
 	m, err := newMetrics(o.Registerer, o.EndpointLabel)
 	if err != nil {
@@ -198,18 +191,9 @@ func New(o Options) (*Proxy, error) {
 		timeouts: o.Timeouts.withDefaults(),
 		metrics:  m,
 	}
-	p.transport = upstreamTransport(o.Transport, o.Timeouts)
 	p.logs = newLogLimiter(p.log, slog.LevelWarn, o.LogEvery, p.now)
 	p.health = newUpstreamHealth(o.UnhealthyAfter, p.now, p.upstreamChanged)
-	p.probeTLS = p.transport.TLSClientConfig.Clone()
-	p.client = newClientCert(p.transport.TLSClientConfig)
-	p.client.install(p.transport.TLSClientConfig, noteCertRequest)
-	dial := p.transport.DialContext
-	if dial == nil {
-		dial = (&net.Dialer{Timeout: p.timeouts.Dial, KeepAlive: 30 * time.Second}).DialContext
-	}
-	p.transport.DialContext = g.self.guardDial(dial)
-	p.clientCertSHA = clientCertFingerprint(p.transport)
+	p.setTransport(o.Transport, o.Timeouts)
 	p.bufs = &bufferPool{max: int(2*p.bodyCap) + firstGrow}
 	p.decoders = &decoders{bufs: p.bufs}
 	maxHeader := int(orDefault(int64(o.MaxHeaderBytes), DefaultMaxHeaderBytes))
@@ -237,6 +221,39 @@ func New(o Options) (*Proxy, error) {
 		TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){}, // HTTP/1.1 only
 	}
 	return p, nil
+}
+
+// newGuardFor builds the guard of a proxy for up and o, its own listener
+// addresses included.
+func newGuardFor(up *url.URL, o Options) (*guard, error) {
+	g, err := newGuard(upstreamTarget(up), o.Allow, o.Passthrough)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range o.ListenAddrs {
+		addrs, err := parseListenAddr(a)
+		if err != nil {
+			return nil, err
+		}
+		g.self.add(addrs...)
+	}
+	return g, nil
+}
+
+// setTransport makes the upstream transport from tr (see
+// upstreamTransport): it notes what the upstream asks for in each TLS
+// handshake, and never dials one of the sidecar's own listeners.
+func (p *Proxy) setTransport(tr *http.Transport, t Timeouts) {
+	p.transport = upstreamTransport(tr, t)
+	p.probeTLS = p.transport.TLSClientConfig.Clone()
+	p.client = newClientCert(p.transport.TLSClientConfig)
+	p.client.install(p.transport.TLSClientConfig, noteCertRequest)
+	dial := p.transport.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: p.timeouts.Dial, KeepAlive: 30 * time.Second}).DialContext
+	}
+	p.transport.DialContext = p.guard.self.guardDial(dial)
+	p.clientCertSHA = clientCertFingerprint(p.transport)
 }
 
 // AllowedHosts returns the host names a Proxy built with upstream and
