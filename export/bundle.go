@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/evidence-proxy/evidence-proxy/evidence"
+	"github.com/evidence-proxy/evidence-proxy/provenance"
 )
 
 // Source is an ordered record stream (the recorder's store implements it).
@@ -22,8 +23,8 @@ type Source interface {
 	Iterate(ctx context.Context, fromSeq uint64, fn func(*evidence.Record) error) error
 }
 
-// Options configure Write. The zero value is not enough: InstanceID, Signer
-// and Coverage are required.
+// Options configure Write. The zero value is not enough: InstanceID,
+// Signer, Coverage and Matrix are required.
 type Options struct {
 	// Since and Until limit the export to the calls received in
 	// [Since, Until); a zero bound is open. So that the chain stays
@@ -44,6 +45,16 @@ type Options struct {
 	Signer ed25519.PrivateKey
 	// Coverage renders the coverage reports.
 	Coverage Coverage
+	// Matrix is the canonical YAML of the matrix Coverage computes against
+	// (coverage.Matrix.Canonical()). It is embedded as matrix.yaml, so the
+	// bundle verifies without the verifier having the matrix; its SHA-256
+	// must be the one Coverage reports.
+	Matrix []byte
+	// Provenance is what the store observed (recorder.Store.Provenance);
+	// nil for a store without any, whose calls are then all of class other.
+	// The bundle carries the provenance derived from it and the exported
+	// records (provenance.Tally).
+	Provenance *evidence.Provenance
 	// Progress, when set, receives a progress line every 100,000 records.
 	Progress io.Writer
 	// Now stamps the manifest's created_at; nil means time.Now.
@@ -81,6 +92,12 @@ func (o *Options) check() error {
 	if o.Coverage == nil {
 		return ErrNoCoverage
 	}
+	if len(o.Matrix) == 0 {
+		return ErrNoMatrix
+	}
+	if p := o.Provenance; p != nil && p.InstanceID != "" && p.InstanceID != o.InstanceID {
+		return fmt.Errorf("the provenance given is of instance %q, not %q", p.InstanceID, o.InstanceID)
+	}
 	if !o.Since.IsZero() && !o.Until.IsZero() && !o.Since.Before(o.Until) {
 		return fmt.Errorf("empty time range: since %s is not before until %s", o.Since, o.Until)
 	}
@@ -104,10 +121,13 @@ func write(ctx context.Context, out string, src Source, opts Options) (*Manifest
 	}
 	defer d.remove()
 
-	source, err := exportRecords(ctx, src, span, &opts, recs, d)
+	tally := provenance.NewTally(opts.Provenance)
+	source, err := exportRecords(ctx, src, span, &opts, recs, d, tally)
 	if err != nil {
 		return nil, err
 	}
+	source.Provenance = tally.Result()
+	source.Provenance.InstanceID = opts.InstanceID
 	recMember, err := recs.member(MemberRecords)
 	if err != nil {
 		return nil, err
@@ -116,13 +136,19 @@ func write(ctx context.Context, out string, src Source, opts Options) (*Manifest
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMatrix(opts.Matrix, matrix); err != nil {
+		return nil, err
+	}
 	m := newManifest(KindExport, &opts, matrix, []SourceChain{source})
 	if !opts.Since.IsZero() || !opts.Until.IsZero() {
 		m.TimeRange = &TimeRange{Since: opts.Since, Until: opts.Until}
 	}
-	m.Members = append([]Member{recMember, har}, coverageMembers(files)...)
+	if files, err = withHeader(files, m.Header()); err != nil {
+		return nil, err
+	}
+	m.Members = append([]Member{memberOf(MemberMatrix, opts.Matrix), recMember, har}, coverageMembers(files)...)
 	progress(opts.Progress, "export: writing bundle (%d records)", source.Count)
-	err = assemble(out, m, opts.Signer, func(bw *bundleWriter) error {
+	err = assemble(out, m, opts.Signer, opts.Matrix, func(bw *bundleWriter) error {
 		r, err := recs.reader()
 		if err != nil {
 			return err
@@ -154,6 +180,11 @@ func newManifest(kind string, opts *Options, matrix MatrixInfo, sources []Source
 		Sources:   sources,
 		Signer:    Signer{KeyID: KeyID(pub), PublicKey: base64.StdEncoding.EncodeToString(pub)},
 	}
+	var classes []evidence.Class
+	for _, s := range sources {
+		classes = append(classes, s.Provenance.Class)
+	}
+	m.Environment.Class = provenance.Combine(classes...)
 	for _, s := range sources {
 		m.Records.Count += s.Count
 		if s.Count == 0 {
@@ -177,9 +208,9 @@ func coverageMembers(files map[string][]byte) []Member {
 	return out
 }
 
-// assemble signs m and writes the bundle: manifest.json, manifest.sig, then
-// the members body writes, atomically at out.
-func assemble(out string, m *Manifest, key ed25519.PrivateKey, body func(*bundleWriter) error) error {
+// assemble signs m and writes the bundle: manifest.json, manifest.sig,
+// matrix.yaml, then the members body writes, atomically at out.
+func assemble(out string, m *Manifest, key ed25519.PrivateKey, matrix []byte, body func(*bundleWriter) error) error {
 	manifest, err := encodeManifest(m)
 	if err != nil {
 		return err
@@ -206,6 +237,9 @@ func assemble(out string, m *Manifest, key ed25519.PrivateKey, body func(*bundle
 	err = bw.addBytes(MemberManifest, manifest)
 	if err == nil {
 		err = bw.addBytes(MemberSignature, sig)
+	}
+	if err == nil {
+		err = bw.addBytes(MemberMatrix, matrix)
 	}
 	if err == nil {
 		err = body(bw)

@@ -65,7 +65,7 @@ func TestWriteVerifyRoundTrip(t *testing.T) {
 					t.Errorf("chain head/prev hash do not match the records")
 				}
 			}
-			if !strings.Contains(res.Verdict, "not pinned") || !strings.HasPrefix(res.Verdict, "OK:") {
+			if !strings.Contains(res.Verdict, "(pinned)") || !strings.HasPrefix(res.Verdict, "OK:") || !res.Authenticated {
 				t.Errorf("verdict = %q", res.Verdict)
 			}
 			if res.KeyID != KeyID(opts.Signer.Public().(ed25519.PublicKey)) {
@@ -113,13 +113,15 @@ func TestWriteManifest(t *testing.T) {
 	}
 	want := &Manifest{
 		Format: FormatVersion, Kind: KindExport,
-		Tool:      Tool{Name: ToolName, Version: "v0.0.0-test"},
-		CreatedAt: testStart.Add(24 * time.Hour),
-		Matrix:    newFakeCoverage().matrix,
-		Records:   Totals{Count: 8, FirstTime: chain[0].Time, LastTime: chain[7].Time},
+		Environment: Environment{Class: evidence.ClassOther},
+		Tool:        Tool{Name: ToolName, Version: "v0.0.0-test"},
+		CreatedAt:   testStart.Add(24 * time.Hour),
+		Matrix:      newFakeCoverage().matrix,
+		Records:     Totals{Count: 8, FirstTime: chain[0].Time, LastTime: chain[7].Time},
 		Sources: []SourceChain{{
 			InstanceID: "replica-a", Records: MemberRecords, Count: 8, FirstSeq: 1, LastSeq: 8,
 			FirstTime: chain[0].Time, LastTime: chain[7].Time, PrevHash: evidence.GenesisHash, ChainHead: chain[7].Hash,
+			Provenance: m.Sources[0].Provenance,
 		}},
 		Signer: m.Signer,
 	}
@@ -132,7 +134,7 @@ func TestWriteManifest(t *testing.T) {
 	if diff := cmp.Diff(&got, want); diff != "" {
 		t.Errorf("manifest (-got +want):\n%s", diff)
 	}
-	wantNames := []string{MemberRecords, MemberHAR, CoverageJSON, CoverageMD, CoverageHTML}
+	wantNames := []string{MemberMatrix, MemberRecords, MemberHAR, CoverageJSON, CoverageMD, CoverageHTML}
 	if diff := cmp.Diff(names, wantNames); diff != "" {
 		t.Errorf("members (-got +want):\n%s", diff)
 	}
@@ -179,6 +181,11 @@ func TestWriteRefusesBadInput(t *testing.T) {
 	}{
 		{name: "no signer", recs: chain, opts: func(o *Options) { o.Signer = nil }, want: ErrNoSigner.Error()},
 		{name: "no coverage", recs: chain, opts: func(o *Options) { o.Coverage = nil }, want: ErrNoCoverage.Error()},
+		{name: "no matrix", recs: chain, opts: func(o *Options) { o.Matrix = nil }, want: ErrNoMatrix.Error()},
+		{name: "not the matrix the coverage used", recs: chain, opts: func(o *Options) { o.Matrix = []byte("id: other\nversion: 1\n") },
+			want: "is not the one the coverage used (test-matrix 1"},
+		{name: "provenance of another instance", recs: chain, opts: func(o *Options) { o.Provenance = &evidence.Provenance{InstanceID: "replica-b"} },
+			want: `the provenance given is of instance "replica-b"`},
 		{name: "no instance id", recs: chain, opts: func(o *Options) { o.InstanceID = "" }, want: "instance id"},
 		{name: "instance id with a slash", recs: chain, opts: func(o *Options) { o.InstanceID = "a/b" }, want: "instance id"},
 		{name: "empty time range", recs: chain, opts: func(o *Options) { o.Since, o.Until = testStart, testStart }, want: "empty time range"},

@@ -21,6 +21,16 @@ var ErrNoSigner = errors.New("no signing key")
 // recomputes it.
 var ErrNoCoverage = errors.New("no coverage computation")
 
+// ErrNoMatrix is returned by Write when no matrix is given to embed: a
+// bundle always carries the matrix its coverage was computed against.
+var ErrNoMatrix = errors.New("no coverage matrix to embed")
+
+// ErrUnauthenticated is returned by Verify, with its result, when every
+// check passed but no public key was pinned: the bundle is intact and
+// self-consistent, yet anyone could have made it. It does not match
+// ErrInvalidBundle.
+var ErrUnauthenticated = errors.New("signer not authenticated: no public key pinned")
+
 // errStop ends an iteration early; it never leaves the package.
 var errStop = errors.New("stop iteration")
 
@@ -100,6 +110,9 @@ type SignatureError struct {
 	KeyID  string
 	Reason string
 	Err    error
+	// claimed, set when the envelope holds no signature by the key tried,
+	// lists the key ids it does hold.
+	claimed []string
 }
 
 func (e *SignatureError) Error() string {

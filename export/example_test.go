@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -28,8 +29,22 @@ func (s memStore) Iterate(_ context.Context, from uint64, fn func(*evidence.Reco
 	return nil
 }
 
+// exampleMatrix is the matrix countCoverage computes against; a bundle
+// embeds it. (The real ones come from coverage.Matrix.Canonical, and
+// package export/bundlecov adapts the coverage engine.)
+const exampleMatrix = "id: example\nversion: 1\n"
+
 // countCoverage is a stand-in for the coverage package: it counts calls.
 type countCoverage struct{}
+
+// LoadMatrix makes countCoverage a MatrixLoader too: verify rebuilds the
+// computation from the embedded matrix.
+func (countCoverage) LoadMatrix(canonical []byte) (export.Coverage, export.MatrixDiff, error) {
+	if string(canonical) != exampleMatrix {
+		return nil, export.MatrixDiff{}, fmt.Errorf("unknown matrix")
+	}
+	return countCoverage{}, export.MatrixDiff{}, nil
+}
 
 func (countCoverage) New() export.CoverageRun { return &countRun{} }
 
@@ -44,7 +59,7 @@ func (r *countRun) Files() (map[string][]byte, export.MatrixInfo, error) {
 			export.CoverageMD:   []byte(report),
 			export.CoverageHTML: []byte("<p>" + report + "</p>\n"),
 		}, export.MatrixInfo{ID: "example", Version: "1",
-			SHA256: "0000000000000000000000000000000000000000000000000000000000000000"},
+			SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(exampleMatrix)))},
 		nil
 }
 
@@ -77,21 +92,29 @@ func Example() {
 		InstanceID: "replica-a",
 		Signer:     key,
 		Coverage:   countCoverage{},
+		Matrix:     []byte(exampleMatrix),
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("exported", m.Records.Count, "records, chain head", m.Sources[0].ChainHead == prev)
 
+	// Without a pinned key, an intact bundle is still not verified.
+	_, err = export.Verify(context.Background(), bundle, export.VerifyOptions{Matrices: countCoverage{}})
+	fmt.Println("unpinned:", export.ExitCode(err), errors.Is(err, export.ErrUnauthenticated))
+
 	res, err := export.Verify(context.Background(), bundle, export.VerifyOptions{
-		PublicKey: key.Public().(ed25519.PublicKey),
-		Coverage:  countCoverage{},
+		PublicKeys: []ed25519.PublicKey{key.Public().(ed25519.PublicKey)},
+		Matrices:   countCoverage{},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
+	fmt.Println(res.Lines()[0])
 	fmt.Println(res.Verdict)
 	// Output:
 	// exported 2 records, chain head true
-	// OK: 2 records (replica-a: seq 1-2), chain hashes recomputed, 7 members match the manifest, coverage and HAR recomputed identically; signed by key 1a8f706786d41630 (pinned)
+	// unpinned: 3 true
+	// environment  NOT AXYS STAGING: 2 calls to https://staging.api.axyscards.com:443 (other): 2 calls over a server certificate never observed
+	// OK: other; 2 records (replica-a: seq 1-2), chain hashes recomputed, 8 members match the manifest, provenance, coverage and HAR recomputed identically: signed by key 1a8f706786d41630 (pinned)
 }

@@ -44,9 +44,48 @@ type fakeCoverage struct {
 	matrix MatrixInfo
 }
 
+// fakeMatrixYAML is the matrix fakeCoverage computes against.
+const fakeMatrixYAML = "id: test-matrix\nversion: \"1\"\n"
+
 func newFakeCoverage() *fakeCoverage {
-	sum := sha256.Sum256([]byte("test matrix"))
-	return &fakeCoverage{matrix: MatrixInfo{ID: "test-matrix", Version: "1", SHA256: hex.EncodeToString(sum[:])}}
+	c, _, err := fakeLoader{}.load([]byte(fakeMatrixYAML))
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// fakeLoader is a MatrixLoader of "id: X\nversion: Y\n" matrices; it
+// reports a matrix whose id is not test-matrix as replacing every
+// requirement of a built-in test-matrix.
+type fakeLoader struct{}
+
+func (l fakeLoader) LoadMatrix(canonical []byte) (Coverage, MatrixDiff, error) {
+	c, d, err := l.load(canonical)
+	return c, d, err
+}
+
+func (fakeLoader) load(canonical []byte) (*fakeCoverage, MatrixDiff, error) {
+	var id, version string
+	for _, line := range strings.Split(string(canonical), "\n") {
+		if v, ok := strings.CutPrefix(line, "id: "); ok {
+			id = v
+		}
+		if v, ok := strings.CutPrefix(line, "version: "); ok {
+			version = strings.Trim(v, `"`)
+		}
+	}
+	if id == "" || version == "" {
+		return nil, MatrixDiff{}, fmt.Errorf("no id or version")
+	}
+	sum := sha256.Sum256(canonical)
+	c := &fakeCoverage{matrix: MatrixInfo{ID: id, Version: version, SHA256: hex.EncodeToString(sum[:])}}
+	base := sha256.Sum256([]byte(fakeMatrixYAML))
+	d := MatrixDiff{Base: MatrixInfo{ID: "test-matrix", Version: "1", SHA256: hex.EncodeToString(base[:])}, Kept: 3}
+	if id != "test-matrix" {
+		d.Kept, d.Dropped, d.Added = 1, []string{"T2", "T3"}, []string{id + "-1"}
+	}
+	return c, d, nil
 }
 
 func (c *fakeCoverage) New() CoverageRun {
@@ -181,6 +220,7 @@ func testOptions(instance, keySeed string) Options {
 		ToolVersion: "v0.0.0-test",
 		Signer:      testKey(keySeed),
 		Coverage:    newFakeCoverage(),
+		Matrix:      []byte(fakeMatrixYAML),
 		Now:         func() time.Time { return testStart.Add(24 * time.Hour) },
 	}
 }
@@ -256,4 +296,19 @@ func memberData(t testing.TB, members []bundleMember, name string) []byte {
 	return nil
 }
 
-func verifyOpts() VerifyOptions { return VerifyOptions{Coverage: newFakeCoverage()} }
+// testSigners are the seeds of the keys tests sign with; verifyOpts pins
+// them all ("attacker" is never pinned).
+var testSigners = []string{"key-a", "key-b", "merger", "golden", "a", "k", "bench"}
+
+// verifyOpts verifies against the embedded matrix with every test signer
+// pinned.
+func verifyOpts() VerifyOptions {
+	o := unpinnedOpts()
+	for _, seed := range testSigners {
+		o.PublicKeys = append(o.PublicKeys, testKey(seed).Public().(ed25519.PublicKey))
+	}
+	return o
+}
+
+// unpinnedOpts verifies without any pinned key.
+func unpinnedOpts() VerifyOptions { return VerifyOptions{Matrices: fakeLoader{}} }

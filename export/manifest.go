@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/evidence-proxy/evidence-proxy/evidence"
+	"github.com/evidence-proxy/evidence-proxy/provenance"
 )
 
 // FormatVersion names the bundle format. It changes only when a bundle
-// written by a newer tool could not be verified by an older one.
-const FormatVersion = "evidence-proxy/bundle/v1"
+// written by a newer tool could not be verified by an older one. Version 2
+// added the provenance, the environment class and the embedded matrix.
+const FormatVersion = "evidence-proxy/bundle/v2"
 
 // Bundle kinds.
 const (
@@ -27,7 +31,10 @@ const (
 	MemberSignature = "manifest.sig"
 	MemberRecords   = "records.jsonl"
 	MemberHAR       = "traces.har"
-	sourcesDir      = "sources/"
+	// MemberMatrix is the coverage matrix's canonical YAML; it comes right
+	// after manifest.sig.
+	MemberMatrix = "matrix.yaml"
+	sourcesDir   = "sources/"
 )
 
 // ToolName is the creator written in manifests and HAR files.
@@ -37,11 +44,14 @@ const ToolName = "evidence-proxy"
 // bound to it by size and SHA-256, and the records of every source by their
 // count, sequence range, first prev_hash and chain head.
 type Manifest struct {
-	Format    string     `json:"format"`
-	Kind      string     `json:"kind"`
-	Tool      Tool       `json:"tool"`
-	CreatedAt time.Time  `json:"created_at"`
-	Matrix    MatrixInfo `json:"matrix"`
+	Format string `json:"format"`
+	Kind   string `json:"kind"`
+	// Environment is the class of the whole bundle, the first thing an
+	// auditor reads.
+	Environment Environment `json:"environment"`
+	Tool        Tool        `json:"tool"`
+	CreatedAt   time.Time   `json:"created_at"`
+	Matrix      MatrixInfo  `json:"matrix"`
 	// TimeRange is the range the export was asked for, if any; the records
 	// actually included are described by Records and Sources.
 	TimeRange *TimeRange `json:"time_range,omitempty"`
@@ -53,6 +63,15 @@ type Manifest struct {
 	// Members lists every member but manifest.json and manifest.sig, in the
 	// order they are written.
 	Members []Member `json:"members"`
+}
+
+// Environment is a bundle's environment class.
+type Environment struct {
+	// Class combines the sources' classes (provenance.Combine).
+	Class evidence.Class `json:"class"`
+	// AllowMixed is set on a merge of sources of different classes,
+	// allowed by MergeOptions.AllowMixed; Class is then mixed.
+	AllowMixed bool `json:"allow_mixed,omitempty"`
 }
 
 // Tool names the program that wrote a bundle.
@@ -88,6 +107,10 @@ type SourceChain struct {
 	Manifest  string `json:"manifest,omitempty"`
 	Signature string `json:"signature,omitempty"`
 	KeyID     string `json:"key_id,omitempty"`
+	// Provenance is where the source's records come from, derived from
+	// them over what the store observed (see package provenance); verify
+	// derives it again from the records.
+	Provenance *evidence.Provenance `json:"provenance"`
 
 	Count     int64     `json:"count"`
 	FirstSeq  uint64    `json:"first_seq"`
@@ -173,7 +196,7 @@ func (m *Manifest) member(name string) (Member, bool) {
 // expectedMembers returns the members a bundle of m's kind and sources must
 // hold besides manifest.json and manifest.sig, in writing order.
 func (m *Manifest) expectedMembers() []string {
-	var names []string
+	names := []string{MemberMatrix}
 	for _, s := range m.Sources {
 		if s.Manifest != "" {
 			names = append(names, s.Manifest, s.Signature)
@@ -187,15 +210,40 @@ func (m *Manifest) expectedMembers() []string {
 
 func (m *Manifest) validate() error {
 	if m.Format != FormatVersion {
-		return fmt.Errorf("format %q is not %q", m.Format, FormatVersion)
+		return fmt.Errorf("format %q is not %q (bundles from before provenance and embedded matrices: export them again)", m.Format, FormatVersion)
 	}
 	if err := m.validateSources(); err != nil {
+		return err
+	}
+	if err := m.validateEnvironment(); err != nil {
 		return err
 	}
 	if err := m.Signer.validate(); err != nil {
 		return err
 	}
+	if !isHexHash(m.Matrix.SHA256) {
+		return fmt.Errorf("matrix sha256 is not a hex SHA-256")
+	}
 	return m.validateMembers()
+}
+
+// validateEnvironment checks the classes: each source's is valid, and the
+// bundle's combines them; mixed classes in a merge need allow_mixed.
+func (m *Manifest) validateEnvironment() error {
+	var classes []evidence.Class
+	for _, s := range m.Sources {
+		classes = append(classes, s.Provenance.Class)
+	}
+	want := provenance.Combine(classes...)
+	switch env := m.Environment; {
+	case env.Class != want:
+		return fmt.Errorf("environment class %q, the sources' classes make it %q", env.Class, want)
+	case env.AllowMixed && m.Kind != KindMerge:
+		return fmt.Errorf("allow_mixed is set on a bundle that is not a merge")
+	case m.Kind == KindMerge && want == evidence.ClassMixed && !env.AllowMixed:
+		return fmt.Errorf("a merge of mixed classes without allow_mixed")
+	}
+	return nil
 }
 
 func (m *Manifest) validateSources() error {
@@ -242,6 +290,14 @@ func (s *SourceChain) validate(kind string) error {
 	if (kind == KindMerge) != (s.KeyID != "") {
 		return fmt.Errorf("key_id must be set exactly in merged bundles")
 	}
+	switch p := s.Provenance; {
+	case p == nil:
+		return fmt.Errorf("no provenance")
+	case p.InstanceID != s.InstanceID:
+		return fmt.Errorf("provenance is of instance %q", p.InstanceID)
+	case !p.Class.Valid():
+		return fmt.Errorf("provenance class %q is not a known class", p.Class)
+	}
 	if s.Count == 0 {
 		if s.FirstSeq != 0 || s.LastSeq != 0 || s.PrevHash != "" || s.ChainHead != "" {
 			return fmt.Errorf("an empty source has sequence numbers or hashes")
@@ -286,6 +342,9 @@ func (m *Manifest) validateMembers() error {
 		if mem.Size < 0 || !isHexHash(mem.SHA256) {
 			return fmt.Errorf("member %q has a bad size or sha256", mem.Name)
 		}
+	}
+	if mem := m.Members[0]; mem.SHA256 != m.Matrix.SHA256 {
+		return fmt.Errorf("member %s has SHA-256 %s…, not the matrix's %s…", MemberMatrix, shortHash(mem.SHA256), shortHash(m.Matrix.SHA256))
 	}
 	return nil
 }

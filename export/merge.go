@@ -15,17 +15,27 @@ import (
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
-// MergeOptions configure Merge. Signer and Coverage are required.
+// MergeOptions configure Merge. Signer, and Matrices or Coverage, are
+// required.
 type MergeOptions struct {
 	// InputKeys, when not empty, are the keys allowed to have signed the
-	// inputs; otherwise each input is checked against its own manifest's
-	// key.
+	// inputs (and their sources); otherwise each input is checked against
+	// its own manifest's key, and only the auditor's verify of the merged
+	// bundle, pinning every source's key, authenticates them.
 	InputKeys []ed25519.PublicKey
+	// AllowMixed allows inputs of different environment classes (say
+	// axys-staging and emulator); the merged manifest and reports then say
+	// so. Without it such a merge is refused with a MixedClassError.
+	AllowMixed bool
+	// Matrices rebuilds each input's coverage from its embedded matrix;
+	// the inputs must share one matrix, which the merged reports use.
+	Matrices MatrixLoader
 	// ToolVersion is written in the manifest and the HAR; empty means "dev".
 	ToolVersion string
 	// Signer signs the merged manifest.
 	Signer ed25519.PrivateKey
-	// Coverage verifies the inputs and renders the merged reports.
+	// Coverage is used instead when Matrices is nil: it verifies the
+	// inputs and renders the merged reports.
 	Coverage Coverage
 	// Progress, when set, receives a line per step.
 	Progress io.Writer
@@ -62,7 +72,7 @@ func merge(ctx context.Context, out string, paths []string, opts MergeOptions) (
 	switch {
 	case len(opts.Signer) != ed25519.PrivateKeySize:
 		return nil, ErrNoSigner
-	case opts.Coverage == nil:
+	case opts.Coverage == nil && opts.Matrices == nil:
 		return nil, ErrNoCoverage
 	case len(paths) == 0:
 		return nil, errors.New("no input bundles")
@@ -74,7 +84,10 @@ func merge(ctx context.Context, out string, paths []string, opts MergeOptions) (
 	if err := checkClashes(ctx, inputs); err != nil {
 		return nil, err
 	}
-	d, err := newDerived(filepath.Dir(out), "."+filepath.Base(out)+".*.part", toolVersion(opts.ToolVersion), opts.Coverage)
+	if err := checkMergeable(inputs, opts.AllowMixed); err != nil {
+		return nil, err
+	}
+	d, err := newDerived(filepath.Dir(out), "."+filepath.Base(out)+".*.part", toolVersion(opts.ToolVersion), inputs[0].v.coverage)
 	if err != nil {
 		return nil, err
 	}
@@ -88,10 +101,13 @@ func merge(ctx context.Context, out string, paths []string, opts MergeOptions) (
 		return nil, err
 	}
 	m := mergedManifest(inputs, &opts, matrix)
+	if files, err = withHeader(files, m.Header()); err != nil {
+		return nil, err
+	}
 	m.Members = append(m.Members, har)
 	m.Members = append(m.Members, coverageMembers(files)...)
 	progress(opts.Progress, "merge: writing bundle (%d records)", m.Records.Count)
-	err = assemble(out, m, opts.Signer, func(bw *bundleWriter) error {
+	err = assemble(out, m, opts.Signer, inputs[0].v.matrix, func(bw *bundleWriter) error {
 		for _, in := range inputs {
 			if err := copySource(bw, in); err != nil {
 				return err
@@ -135,19 +151,7 @@ func verifyInputs(ctx context.Context, paths []string, opts *MergeOptions) ([]*m
 }
 
 func verifyInput(ctx context.Context, path string, opts *MergeOptions) (*verifier, error) {
-	if len(opts.InputKeys) == 0 {
-		return verifyFile(ctx, path, VerifyOptions{Coverage: opts.Coverage})
-	}
-	var err error
-	for _, k := range opts.InputKeys {
-		var v *verifier
-		v, err = verifyFile(ctx, path, VerifyOptions{PublicKey: k, Coverage: opts.Coverage})
-		var se *SignatureError
-		if !errors.As(err, &se) {
-			return v, err
-		}
-	}
-	return nil, err
+	return verifyFile(ctx, path, VerifyOptions{PublicKeys: opts.InputKeys, Matrices: opts.Matrices, Coverage: opts.Coverage})
 }
 
 // checkClashes refuses two inputs from one instance (inputs are sorted, so
@@ -229,7 +233,7 @@ func seekSeq(c *recordCursor, seq uint64) (*evidence.Record, error) {
 
 func mergedManifest(inputs []*mergeInput, opts *MergeOptions, matrix MatrixInfo) *Manifest {
 	var sources []SourceChain
-	var members []Member
+	members := []Member{memberOf(MemberMatrix, inputs[0].v.matrix)}
 	for _, in := range inputs {
 		s := *in.chain()
 		names := sourceMembers(s.InstanceID)
@@ -240,6 +244,7 @@ func mergedManifest(inputs []*mergeInput, opts *MergeOptions, matrix MatrixInfo)
 		members = append(members, memberOf(s.Manifest, in.v.rawManifest), memberOf(s.Signature, in.v.rawSig), recs)
 	}
 	m := newManifest(KindMerge, &Options{Signer: opts.Signer, ToolVersion: opts.ToolVersion, Now: opts.Now}, matrix, sources)
+	m.Environment.AllowMixed = m.Environment.Class == evidence.ClassMixed
 	m.Members = members
 	return m
 }

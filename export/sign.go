@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // PayloadType is the DSSE payload type of a bundle signature. It is part of
@@ -130,5 +132,32 @@ func verifyManifestSig(member string, sig, manifest []byte, pub ed25519.PublicKe
 		}
 		return nil
 	}
-	return fail(fmt.Sprintf("no signature by this key (signed by %v)", claimed), nil)
+	e := fail(fmt.Sprintf("no signature by this key (signed by %v)", claimed), nil).(*SignatureError)
+	e.claimed = claimed
+	return e
+}
+
+// verifyPinned checks a signature against the pinned keys: it must verify
+// with one of them. A signature by none of them is a SignatureError naming
+// the key that signed and the pinned ones; a signature that claims a
+// pinned key and does not verify is reported as such.
+func verifyPinned(member string, sig, data []byte, keys []ed25519.PublicKey) (string, error) {
+	var claimed []string
+	for _, k := range keys {
+		err := verifyManifestSig(member, sig, data, k)
+		if err == nil {
+			return KeyID(k), nil
+		}
+		var se *SignatureError
+		if !errors.As(err, &se) || se.claimed == nil {
+			return "", err
+		}
+		claimed = se.claimed
+	}
+	var pinned []string
+	for _, k := range keys {
+		pinned = append(pinned, KeyID(k))
+	}
+	return "", &SignatureError{Member: member, KeyID: strings.Join(claimed, ","),
+		Reason: "signed by a key that is not pinned (pinned: " + strings.Join(pinned, ", ") + ")"}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/evidence-proxy/evidence-proxy/evidence"
+	"github.com/evidence-proxy/evidence-proxy/provenance"
 )
 
 // span is the run of sequence numbers an export takes: from lo (0: the
@@ -57,9 +58,10 @@ func inRange(t, since, until time.Time) bool {
 	return (since.IsZero() || !t.Before(since)) && (until.IsZero() || t.Before(until))
 }
 
-// exportRecords reads the span from src, checks its chain, and writes
-// records.jsonl, the HAR and the coverage; it returns the source entry.
-func exportRecords(ctx context.Context, src Source, sp span, opts *Options, recs *scratch, d *derived) (SourceChain, error) {
+// exportRecords reads the span from src, checks its chain, writes
+// records.jsonl, the HAR and the coverage, and feeds the provenance tally;
+// it returns the source entry.
+func exportRecords(ctx context.Context, src Source, sp span, opts *Options, recs *scratch, d *derived, tally *provenance.Tally) (SourceChain, error) {
 	s := SourceChain{InstanceID: opts.InstanceID, Records: MemberRecords, StoreHead: opts.SourceHead}
 	if sp.empty {
 		return s, nil
@@ -88,6 +90,7 @@ func exportRecords(ctx context.Context, src Source, sp span, opts *Options, recs
 		if err := d.add(rec, opts.InstanceID, ""); err != nil {
 			return err
 		}
+		tally.Observe(rec)
 		if s.Count%progressEvery == 0 {
 			progress(opts.Progress, "export: %d records", s.Count)
 		}

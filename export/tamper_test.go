@@ -128,10 +128,14 @@ func TestTamperRecords(t *testing.T) {
 			t.Run(e.name+"/"+mode.name, func(t *testing.T) {
 				out := filepath.Join(t.TempDir(), "b.tar.zst")
 				rewriteBundle(t, path, out, mode.key, func(ms []bundleMember) {
-					ms[0].data = bytes.Join(e.edit(cloneLines(lines)), nil)
+					for i := range ms {
+						if ms[i].name == MemberRecords {
+							ms[i].data = bytes.Join(e.edit(cloneLines(lines)), nil)
+						}
+					}
 				})
-				opts := verifyOpts()
-				if mode.pinned {
+				opts := unpinnedOpts()
+				if mode.pinned || mode.key == nil {
 					opts.PublicKey = key.Public().(ed25519.PublicKey)
 				}
 				_, err := Verify(context.Background(), out, opts)

@@ -78,16 +78,25 @@ func TestVerifyRejectsMalformedFiles(t *testing.T) {
 			return append([]bundleMember{ms[2]}, append(ms[:2:2], ms[3:]...)...)
 		}), want: "found where manifest.json must be"},
 		{name: "missing member", write: withMembers(members, func(ms []bundleMember) []bundleMember {
-			return append(ms[:5:5], ms[6:]...)
+			return append(ms[:6:6], ms[7:]...)
 		}), want: "member coverage.md: missing"},
+		{name: "matrix not third", write: withMembers(members, func(ms []bundleMember) []bundleMember {
+			return append(append(ms[:2:2], ms[3]), append([]bundleMember{ms[2]}, ms[4:]...)...)
+		}), want: "member records.jsonl: found where matrix.yaml must be"},
+		{name: "no matrix", write: withMembers(members, func(ms []bundleMember) []bundleMember {
+			return ms[:2]
+		}), want: "member matrix.yaml: missing"},
 		{name: "extra member", write: withMembers(members, func(ms []bundleMember) []bundleMember {
 			return append(ms, bundleMember{"notes.txt", []byte("x")})
 		}), want: "member notes.txt: not listed in the manifest"},
 		{name: "duplicated member", write: withMembers(members, func(ms []bundleMember) []bundleMember {
-			return append(ms, ms[3])
+			return append(ms, ms[4])
 		}), want: "member traces.har: appears twice"},
-		{name: "members reordered after the signature", write: withMembers(members, func(ms []bundleMember) []bundleMember {
-			return []bundleMember{ms[0], ms[1], ms[6], ms[5], ms[4], ms[3], ms[2]}
+		{name: "duplicated matrix", write: withMembers(members, func(ms []bundleMember) []bundleMember {
+			return append(ms, ms[2])
+		}), want: "member matrix.yaml: appears twice"},
+		{name: "members reordered after the matrix", write: withMembers(members, func(ms []bundleMember) []bundleMember {
+			return []bundleMember{ms[0], ms[1], ms[2], ms[7], ms[6], ms[5], ms[4], ms[3]}
 		}), want: ""}, // allowed: accepted below
 		{name: "symlink member", write: func(t *testing.T, p string) {
 			writeRaw(t, p, func(zw io.Writer) {
@@ -106,7 +115,7 @@ func TestVerifyRejectsMalformedFiles(t *testing.T) {
 		{name: "huge claimed records", write: func(t *testing.T, p string) {
 			writeRaw(t, p, func(zw io.Writer) {
 				tw := tar.NewWriter(zw)
-				for _, m := range members[:2] {
+				for _, m := range members[:3] {
 					tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: m.name, Mode: 0o644, Size: int64(len(m.data))})
 					tw.Write(m.data)
 				}
@@ -115,7 +124,7 @@ func TestVerifyRejectsMalformedFiles(t *testing.T) {
 			})
 		}, want: "member records.jsonl: size 1099511627776, the manifest says"},
 		{name: "no records member", write: withMembers(members, func(ms []bundleMember) []bundleMember {
-			return ms[:2]
+			return ms[:3]
 		}), want: "member records.jsonl: missing"},
 		{name: "data after the archive", write: func(t *testing.T, p string) {
 			writeRaw(t, p, func(zw io.Writer) {
@@ -150,7 +159,7 @@ func TestVerifyRejectsMalformedFiles(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "b.tar.zst")
 			tt.write(t, path)
 			_, err := Verify(context.Background(), path, verifyOpts())
-			if tt.name == "members reordered after the signature" {
+			if tt.name == "members reordered after the matrix" {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
 				}
@@ -198,18 +207,18 @@ func TestVerifyPinnedKey(t *testing.T) {
 		wantErr string
 	}{
 		{name: "the signing key", pub: key.Public().(ed25519.PublicKey)},
-		{name: "another key", pub: testKey("someone else").Public().(ed25519.PublicKey), wantErr: "no signature by this key"},
+		{name: "another key", pub: testKey("someone else").Public().(ed25519.PublicKey), wantErr: "signed by a key that is not pinned"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := verifyOpts()
+			opts := unpinnedOpts()
 			opts.PublicKey = tt.pub
 			res, err := Verify(context.Background(), path, opts)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
 				}
-				if !res.Pinned || !strings.Contains(res.Verdict, "signed by key "+KeyID(tt.pub)+" (pinned)") {
+				if !res.Pinned || !res.Authenticated || !strings.Contains(res.Verdict, "signed by key "+KeyID(tt.pub)+" (pinned)") {
 					t.Errorf("verdict = %q", res.Verdict)
 				}
 				return
@@ -251,9 +260,9 @@ func TestVerifyDerivedMembers(t *testing.T) {
 			opts: func(o *VerifyOptions) {
 				c := newFakeCoverage()
 				c.matrix.Version = "2"
-				o.Coverage = c
+				o.Coverage, o.Matrices = c, nil
 			},
-			want: "coverage matrix test-matrix 1"},
+			want: "member matrix.yaml: the manifest's matrix test-matrix 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -265,7 +274,7 @@ func TestVerifyDerivedMembers(t *testing.T) {
 					}
 				}
 			})
-			opts := verifyOpts()
+			opts := unpinnedOpts()
 			opts.PublicKey = key.Public().(ed25519.PublicKey)
 			if tt.opts != nil {
 				tt.opts(&opts)

@@ -1,0 +1,88 @@
+// Package bundlecov adapts package coverage to what package export needs:
+// a Coverage that runs the coverage engine over a matrix and renders the
+// JSON, Markdown and HTML reports, and a MatrixLoader that rebuilds it from
+// a bundle's embedded matrix and says what that matrix drops, replaces or
+// adds compared with the built-in one. It is the one place that knows
+// both packages, so that neither knows the other.
+package bundlecov
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
+	"github.com/evidence-proxy/evidence-proxy/export"
+)
+
+// Coverage is export.Coverage over one matrix.
+type Coverage struct {
+	m *coverage.Matrix
+}
+
+var _ export.Coverage = Coverage{}
+
+// New returns the coverage computation over m.
+func New(m *coverage.Matrix) Coverage { return Coverage{m: m} }
+
+// Matrix returns the canonical YAML of the matrix, for export.Options.Matrix.
+func (c Coverage) Matrix() []byte { return c.m.Canonical() }
+
+// New starts a fresh computation.
+func (c Coverage) New() export.CoverageRun {
+	return &run{m: c.m, e: coverage.NewEngine(c.m)}
+}
+
+type run struct {
+	m *coverage.Matrix
+	e *coverage.Engine
+}
+
+// Observe feeds one record. The instance is not needed: a report's
+// evidence numbers refer to the records of the bundle's first source, and
+// merged bundles list each source's records under its own instance.
+func (r *run) Observe(_ string, rec *evidence.Record) { r.e.Observe(rec) }
+
+// Files renders the three reports.
+func (r *run) Files() (map[string][]byte, export.MatrixInfo, error) {
+	rep := r.e.Report()
+	files := map[string][]byte{}
+	for name, write := range map[string]func(io.Writer, *coverage.Report) error{
+		export.CoverageJSON: coverage.WriteJSON,
+		export.CoverageMD:   coverage.WriteMarkdown,
+		export.CoverageHTML: coverage.WriteHTML,
+	} {
+		var buf bytes.Buffer
+		if err := write(&buf, rep); err != nil {
+			return nil, export.MatrixInfo{}, fmt.Errorf("render %s: %w", name, err)
+		}
+		files[name] = buf.Bytes()
+	}
+	return files, info(r.m.Ref()), nil
+}
+
+// Loader is export.MatrixLoader over package coverage, comparing with the
+// built-in matrix (coverage.DefaultMatrix).
+type Loader struct{}
+
+var _ export.MatrixLoader = Loader{}
+
+// LoadMatrix parses an embedded matrix and compares it with the built-in
+// one.
+func (Loader) LoadMatrix(canonical []byte) (export.Coverage, export.MatrixDiff, error) {
+	m, err := coverage.ParseMatrix(canonical)
+	if err != nil {
+		return nil, export.MatrixDiff{}, fmt.Errorf("load embedded matrix: %w", err)
+	}
+	d, err := coverage.DiffFromDefault(m)
+	if err != nil {
+		return nil, export.MatrixDiff{}, fmt.Errorf("load embedded matrix: %w", err)
+	}
+	return New(m), export.MatrixDiff{Base: info(d.Base), Kept: len(d.Kept), Dropped: d.Dropped,
+		Replaced: d.Replaced, Added: d.Added, Sections: d.Sections}, nil
+}
+
+func info(ref coverage.MatrixRef) export.MatrixInfo {
+	return export.MatrixInfo{ID: ref.ID, Version: ref.Version, SHA256: ref.SHA256}
+}
