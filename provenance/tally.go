@@ -116,11 +116,14 @@ func (t *Tally) Observe(rec *evidence.Record) {
 	}
 }
 
-// reachedUpstream reports whether a call got to an upstream: a server
-// certificate was seen, or a response came that the proxy did not make
-// itself. Refusals and failures before any answer prove nothing about an
-// environment.
+// reachedUpstream reports whether a call got to an upstream: it was not
+// refused by the proxy, and a server certificate was seen or a response
+// came that the proxy did not make itself. Refusals and failures before
+// any answer prove nothing about an environment.
 func reachedUpstream(rec *evidence.Record) bool {
+	if rec.Error != nil && (rec.Error.Kind == evidence.ErrGuardRefused || rec.Error.Kind == evidence.ErrStoreUnavailable) {
+		return false // refused by the proxy before anything was sent
+	}
 	if rec.TLS != nil && rec.TLS.ServerCertSHA256 != "" {
 		return true
 	}
