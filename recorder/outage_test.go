@@ -362,3 +362,27 @@ func TestOutageGapCountsHeldOverflowAndCloseReportsUncounted(t *testing.T) {
 		t.Fatalf("records after reopening %v, want one unclean-shutdown gap", kinds(recs))
 	}
 }
+
+// BenchmarkRefusalDuringOutage is what the proxy's refusal of one call
+// costs the recorder while the store is failing: a count, no redaction,
+// encoding or queueing.
+func BenchmarkRefusalDuringOutage(b *testing.B) {
+	f := &faults{}
+	f.failing.Store(true)
+	fire := make(chan time.Time)
+	s := openTestStore(b, Options{CommitHook: f.hook, After: func(time.Duration) <-chan time.Time { return fire }})
+	ctx := context.Background()
+	_ = s.Record(ctx, sampleRecord(0, time.Now(), 10))
+	rec := refusalRecord(1, time.Now())
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.Record(ctx, rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.StopTimer()
+	f.failing.Store(false)
+	close(fire) // the store recovers, so that Close ends
+}
