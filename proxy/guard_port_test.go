@@ -108,6 +108,10 @@ func TestGuardHostPort(t *testing.T) {
 	if e.hits.Load() != 0 {
 		t.Errorf("the upstream was called")
 	}
+	// Five refusals in one burst: one warning (the summary comes later).
+	if n := strings.Count(e.logs.String(), `"msg":"call refused by the host guard"`); n != 1 {
+		t.Errorf("%d guard warnings, want 1:\n%s", n, e.logs.String())
+	}
 }
 
 // TestGuardOwnListener: even an allowlisted target is refused when it is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +134,29 @@ func TestProbe(t *testing.T) {
 	r, err = down.p.Probe(context.Background())
 	if err == nil || !strings.Contains(r.Diagnosis, "could not be reached") || time.Since(start) > 5*time.Second {
 		t.Errorf("unreachable probe: %v %+v", err, r)
+	}
+}
+
+// TestMITMHandshakeWarning: an app that does not trust the interception
+// CA fails its handshake; the proxy says so once per burst, naming the
+// likely cause.
+func TestMITMHandshakeWarning(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	untrusting := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: e.addr})}}
+	for range 3 {
+		if _, err := untrusting.Get("https://" + proxy.StagingHost + "/v2/cards"); err == nil {
+			t.Fatal("an app without the CA completed the handshake")
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(e.logs.String(), "does it trust the evidence-proxy CA") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := strings.Count(e.logs.String(), "does it trust the evidence-proxy CA"); n != 1 {
+		t.Errorf("%d warnings for three failed handshakes, want 1:\n%s", n, e.logs.String())
+	}
+	if !strings.Contains(e.logs.String(), `"kind":"mitm_handshake"`) {
+		t.Errorf("warning without its kind:\n%s", e.logs.String())
 	}
 }
