@@ -66,8 +66,11 @@ type Options struct {
 	// refused (403, own_listener), and an upstream connection that reaches
 	// one is closed before a byte is sent. Nil: only Serve's listeners.
 	ListenAddrs []string
-	// CA is the interception CA (see LoadOrCreateCA). Nil disables
-	// HTTPS_PROXY mode: CONNECTs to allowlisted hosts get a 403 answer.
+	// CA is the interception CA (see LoadCA and CreateCA). Nil disables
+	// HTTPS_PROXY mode: CONNECTs to allowlisted hosts get a 403 answer. A
+	// CA that cannot sign for an allowlisted host (it expired, or predates
+	// the host) is used as it is: CONNECTs to that host get a 502 saying
+	// to rotate it.
 	CA *pki.Cert
 	// Transport is the upstream transport (see NewTransport). The proxy
 	// uses a clone with Proxy forced to nil and DisableCompression on. Nil
@@ -256,9 +259,10 @@ func (p *Proxy) setTransport(tr *http.Transport, t Timeouts) {
 	p.clientCertSHA = clientCertFingerprint(p.transport)
 }
 
-// AllowedHosts returns the host names a Proxy built with upstream and
-// allow forwards to: what the interception CA must be constrained to
-// (pass it to LoadOrCreateCA). A nil upstream means DefaultUpstream.
+// AllowedHosts returns the host names (without ports) a Proxy built with
+// upstream and allow forwards to: what the interception CA must be
+// constrained to (pass it to CreateCA, RotateCA or CheckCA). A nil
+// upstream means DefaultUpstream.
 func AllowedHosts(upstream *url.URL, allow []string) ([]string, error) {
 	up, err := upstreamURL(upstream)
 	if err != nil {
