@@ -260,12 +260,14 @@ func (r *Redactor) redactBody(b *evidence.Body, contentType string, ctx nameCont
 	switch {
 	case looksLikeJSON(p):
 		out, n = r.redactJSON(p, ctx, false)
-	case isForm(contentType) || looksLikeQuery(p):
+	case isForm(contentType):
 		var s string
 		s, n = r.redactQuery(unsafe.String(unsafe.SliceData(p), len(p)), ctx)
 		out = stringBytes(s)
 	default:
-		out, n = r.scanText(p)
+		var s string
+		s, n = r.redactTextOrQuery(unsafe.String(unsafe.SliceData(p), len(p)))
+		out = stringBytes(s)
 	}
 	if n > 0 {
 		b.SetBytes(out)

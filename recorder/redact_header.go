@@ -88,10 +88,8 @@ func (r *Redactor) redactHeaderValues(values []string, sensitive bool) ([]string
 		case sensitive:
 		case strings.Contains(v, "://") || strings.HasPrefix(v, "/"):
 			nv, k = r.RedactURL(v)
-		case looksLikeQuery(stringBytes(v)):
-			nv, k = r.redactQuery(v, 0)
 		default:
-			nv, k = r.scanString(v)
+			nv, k = r.redactTextOrQuery(v)
 		}
 		if k == 0 {
 			continue
@@ -103,6 +101,23 @@ func (r *Redactor) redactHeaderValues(values []string, sensitive bool) ([]string
 		changed[i] = nv
 	}
 	return changed, n
+}
+
+// redactTextOrQuery redacts a header value or a text body: by the query
+// rules when it reads as a query, else as text. Text that reads as a query
+// once its secrets are replaced ("pan=0A4111 1111 1111 1111") goes
+// through the query rules too, so that redacting again changes nothing.
+func (r *Redactor) redactTextOrQuery(s string) (string, int) {
+	if looksLikeQuery(stringBytes(s)) {
+		return r.redactQuery(s, 0)
+	}
+	out, n := r.scanString(s)
+	if n > 0 && looksLikeQuery(stringBytes(out)) {
+		var k int
+		out, k = r.redactQuery(out, 0)
+		n += k
+	}
+	return out, n
 }
 
 // looksLikeQuery reports whether p reads as a query or form string
