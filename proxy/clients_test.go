@@ -73,7 +73,7 @@ func newClientsEnv(t *testing.T) *clientsEnv {
 		urls: []string{emu.URL + "/cardholders", "https://" + emulatorName + "/v2/cardholders"}}
 	ce.bundle, err = proxy.WriteTrustBundle(filepath.Join(dir, "trust-bundle.pem"), ca, "")
 	if err != nil {
-		t.Skipf("no system roots to build an additive bundle from: %v", err)
+		missingTool(t, "no system roots to build an additive bundle from (apt-get install ca-certificates): "+err.Error())
 	}
 	p, err := proxy.New(proxy.Options{Upstream: up, Allow: allow, CA: ca, Transport: tr, Recorder: ce.rec, APIKey: emu.APIKey})
 	if err != nil {
