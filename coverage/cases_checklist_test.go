@@ -133,6 +133,16 @@ func checklistCases2() []reqCase {
 		{"L10", "alias only", StatusPartial, func(tr *trace) []uint64 {
 			return ev(tr.call("PUT", "/cards/8001/update", 200, `{"alias":"Travel"}`, okBody))
 		}},
+		{"L10", "alias and limit in two updates of one card", StatusMet, func(tr *trace) []uint64 {
+			s1 := tr.call("PUT", "/cards/8001/update", 200, `{"alias":"Travel"}`, okBody)
+			s2 := tr.call("PUT", "/cards/8001/update", 200, `{"transactionLimit":50000}`, okBody)
+			return ev(s1, s2)
+		}},
+		{"L10", "alias of one card, limit of another", StatusPartial, func(tr *trace) []uint64 {
+			s1 := tr.call("PUT", "/cards/8001/update", 200, `{"alias":"Travel"}`, okBody)
+			tr.call("PUT", "/cards/8002/update", 200, `{"transactionLimit":50000}`, okBody)
+			return ev(s1)
+		}},
 		{"L11", "PIN changed", StatusMet, func(tr *trace) []uint64 {
 			return ev(tr.call("PUT", "/cards/8002/pin", 200, `{"currentPin":"[redacted:aa]","newPin":"[redacted:bb]"}`, okBody))
 		}},

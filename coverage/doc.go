@@ -171,8 +171,9 @@
 //
 // paged (lists, window): every list fetched completely over the same
 // window (the values of the window query parameters): pages from offset 0,
-// each where the last ended, until offset + items >= total. Pages skipped
-// or a stop before the total leave it partial. Only the window narrows: a
+// each where the last ended, until offset + items >= total (without a
+// total, until a page shorter than its limit). Pages skipped or a stop
+// before the total leave it partial. Only the window narrows: a
 // call with any query parameter outside the window and limit, offset, sort
 // and orderBy (the fees of one authRefNum) fetched a subset and counts for
 // nothing.

@@ -13,8 +13,8 @@ import (
 // query parameters (after, before, and any scoping filter). A list is
 // complete when its pages ran from offset 0, each starting where the one
 // before ended, until offset + items >= total; a list answered without a
-// total is complete in one page. Pages that skip ahead, or stop before the
-// total, leave it partial.
+// total is complete when a page shorter than its limit ends it. Pages that
+// skip ahead, or stop before the total, leave it partial.
 //
 // Only the window may narrow a list: a call with any other query
 // parameter than the window's and the paging ones (pagingParams) fetched
@@ -199,9 +199,29 @@ func readPage(v *callView) listPage {
 	}
 	total := intAt(&v.resp, "total", -1)
 	if total < 0 {
+		// Without a total only a page shorter than its limit shows the
+		// end; after a full one there may be more.
 		total = offset + n
+		if n >= pageLimit(v) {
+			total++
+		}
 	}
 	return listPage{offset: offset, n: n, total: total, ok: true}
+}
+
+// defaultLimit is the page size a list call gets without a limit (§4.4).
+const defaultLimit = 50
+
+// pageLimit is the page size of a list answer: its limit, else the
+// request's, else the default.
+func pageLimit(v *callView) int {
+	if l := intAt(&v.resp, "limit", -1); l > 0 {
+		return l
+	}
+	if s, found := v.queryParam("limit"); found && atof(s) > 0 {
+		return int(atof(s))
+	}
+	return defaultLimit
 }
 
 // intAt reads a top-level member holding a non-negative number.

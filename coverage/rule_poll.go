@@ -230,6 +230,11 @@ func (e *pollEval) observe(w *world, v *callView) {
 		return
 	}
 	r := e.runs[key]
+	if r != nil && !sameKinds(r.vals, vals) {
+		// A number turned into text ("pending") is no reading of the
+		// field: the read shows neither the same value nor a change.
+		return
+	}
 	if r != nil {
 		if e.extend(r, v, vals) {
 			return
@@ -245,6 +250,12 @@ func (e *pollEval) observe(w *world, v *callView) {
 		e.runs[r.key] = r
 	}
 	r.restart(v, vals)
+}
+
+// sameKinds reports whether two readings of the watched fields hold
+// values of the same kinds.
+func sameKinds(a, b []value) bool {
+	return slices.EqualFunc(a, b, func(x, y value) bool { return x.kind == y.kind })
 }
 
 // restart makes r a new run starting with read v, reusing its buffers.

@@ -147,7 +147,8 @@ func (w *world) collectOne(v *callView, src *stateSource, key string) {
 		if fs.lit != nil {
 			nv, ok = *fs.lit, true
 		}
-		if !ok || nv.kind == kindNone || nv.kind == kindComposite {
+		// null shows no value, and a composite is no field's.
+		if !ok || nv.kind == kindNone || nv.kind == kindNull || nv.kind == kindComposite {
 			continue
 		}
 		c := fieldChange{field: fs.field, new: nv}
@@ -243,7 +244,7 @@ func (w *world) collectImplied(v *callView) {
 			if fs.lit != nil {
 				nv, ok = *fs.lit, true
 			}
-			if ok && nv.kind != kindNone && nv.kind != kindComposite {
+			if ok && nv.kind != kindNone && nv.kind != kindNull && nv.kind != kindComposite {
 				v.implied = append(v.implied, impliedChange{entity: src.entity, key: key, field: fs.field, val: nv})
 			}
 		}
