@@ -6,21 +6,24 @@ import (
 	"strings"
 )
 
-// commonHeaders are header names seen on most calls; their verdicts are
-// worked out once per Redactor.
-var commonHeaders = []string{
-	"Accept", "Accept-Encoding", "Accept-Language", "Access-Control-Allow-Origin", "Age",
-	"Cache-Control", "Connection", "Content-Encoding", "Content-Language", "Content-Length",
-	"Content-Security-Policy", "Content-Type", "Date", "Etag", "Expires", "Host", "If-None-Match",
-	"Keep-Alive", "Last-Modified", "Location", "Origin", "Pragma", "Referer", "Retry-After",
-	"Server", "Strict-Transport-Security", "Traceparent", "Tracestate", "Transfer-Encoding",
-	"User-Agent", "Vary", "Via", "X-Content-Type-Options", "X-Forwarded-For", "X-Forwarded-Proto",
-	"X-Request-Id",
+// commonHeaders returns header names seen on most calls; their verdicts
+// are worked out once per Redactor.
+func commonHeaders() []string {
+	return []string{
+		"Accept", "Accept-Encoding", "Accept-Language", "Access-Control-Allow-Origin", "Age",
+		"Cache-Control", "Connection", "Content-Encoding", "Content-Language", "Content-Length",
+		"Content-Security-Policy", "Content-Type", "Date", "Etag", "Expires", "Host", "If-None-Match",
+		"Keep-Alive", "Last-Modified", "Location", "Origin", "Pragma", "Referer", "Retry-After",
+		"Server", "Strict-Transport-Security", "Traceparent", "Tracestate", "Transfer-Encoding",
+		"User-Agent", "Vary", "Via", "X-Content-Type-Options", "X-Forwarded-For", "X-Forwarded-Proto",
+		"X-Request-Id",
+	}
 }
 
 func (r *Redactor) commonHeaderVerdicts() map[string]bool {
-	v := make(map[string]bool, len(commonHeaders)+len(r.headers))
-	for _, h := range commonHeaders {
+	common := commonHeaders()
+	v := make(map[string]bool, len(common)+len(r.headers))
+	for _, h := range common {
 		v[h] = r.headerSecretSlow(h)
 	}
 	for h := range r.headers {

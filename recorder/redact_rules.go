@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -91,8 +90,17 @@ var defaultRulesYAML []byte
 //go:embed redact_pii.yaml
 var piiRulesYAML []byte
 
-// presets are the rule sets RedactPreset knows, by name.
-var presets = map[string]*[]byte{"pii": &piiRulesYAML}
+// presetPII names the personal-data preset.
+const presetPII = "pii"
+
+// presetYAML returns the rules of a preset.
+func presetYAML(name string) ([]byte, bool) {
+	switch name {
+	case presetPII:
+		return piiRulesYAML, true
+	}
+	return nil, false
+}
 
 // DefaultRedactRules returns the built-in rules (recorder/redact_defaults.yaml),
 // which every Redactor applies.
@@ -112,12 +120,7 @@ func DefaultRedactHeaders() []string {
 
 // RedactPresets returns the names RedactPreset accepts.
 func RedactPresets() []string {
-	names := make([]string, 0, len(presets))
-	for n := range presets {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
+	return []string{presetPII}
 }
 
 // RedactPreset returns a named set of extra rules: "pii" replaces
@@ -125,11 +128,11 @@ func RedactPresets() []string {
 // e-mail addresses, national ids, bank account numbers; see
 // recorder/redact_pii.yaml).
 func RedactPreset(name string) (*RedactRules, error) {
-	data, ok := presets[name]
+	data, ok := presetYAML(name)
 	if !ok {
 		return nil, fmt.Errorf("redaction preset %q: unknown (known: %s)", name, strings.Join(RedactPresets(), ", "))
 	}
-	return ParseRedactRules(*data, "preset "+name)
+	return ParseRedactRules(data, "preset "+name)
 }
 
 // LoadRedactRules reads a --redact-rules YAML file.
