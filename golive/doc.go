@@ -1,0 +1,2 @@
+// Package golive is the go-live kit.
+package golive

@@ -1,0 +1,171 @@
+package golive_test
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
+	"github.com/evidence-proxy/evidence-proxy/golive"
+	"github.com/evidence-proxy/evidence-proxy/internal/axysemu"
+)
+
+// writeAllScripts writes the scripts for a store with no evidence at all:
+// every requirement missing.
+func writeAllScripts(t *testing.T, m *coverage.Matrix) (string, *golive.ScriptSet) {
+	t.Helper()
+	dir := t.TempDir()
+	set, err := golive.WriteScripts(golive.ScriptOptions{Report: coverage.NewEngine(m).Report(), Matrix: m, Dir: dir, ToolVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, set
+}
+
+// loopSettings are the emulator settings a requirement's closed loop uses:
+// the documented timing, except for row 7, whose review must outlast the
+// two hours of polling (the emulator's reviews take 20 minutes at the
+// median; ten times slower is a slow review, which the script waits for
+// honestly on the virtual clock).
+func loopSettings(id string) sidecarOptions {
+	o := sidecarOptions{timeScale: 1, seed: 16}
+	if id == "row-7" {
+		o.timeScale = 10
+	}
+	return o
+}
+
+// TestScriptsCloseTheirGaps is the closed loop: for every requirement with
+// a script, a fresh sidecar in front of a fresh emulator runs it with sh,
+// and the requirement goes from missing to met with nothing violated, in
+// the coverage computed from the sidecar's own store. Waits run on a
+// virtual clock (see vclock), so the long scripts run too.
+func TestScriptsCloseTheirGaps(t *testing.T) {
+	needTool(t, "curl", "curl")
+	m := coverage.DefaultMatrix()
+	dir, set := writeAllScripts(t, m)
+	for _, s := range set.Scripts {
+		t.Run(s.Requirement, func(t *testing.T) {
+			t.Parallel()
+			o := loopSettings(s.Requirement)
+			o.clock = newVClock(t)
+			o.appKey = strings.HasPrefix(s.Requirement, "C1")
+			sc := startSidecar(t, o)
+			if got := statusOf(t, sc.report(t, m), s.Requirement).Status; got != coverage.StatusMissing {
+				t.Fatalf("before the script: %s", got)
+			}
+			res := run(t, o.clock, filepath.Join(dir, s.File), sc.env(o.appKey)...)
+			if res.code != 0 {
+				t.Fatalf("%s exited %d\nstdout:\n%s\nstderr:\n%s", s.File, res.code, res.stdout, res.stderr)
+			}
+			t.Log(res.stdout)
+			rep := sc.report(t, m)
+			if got := statusOf(t, rep, s.Requirement); got.Status != coverage.StatusMet {
+				t.Errorf("after the script: %s (%s)\nstdout:\n%s", got.Status, got.Explanation, res.stdout)
+			}
+			if v := violated(rep); len(v) > 0 {
+				t.Errorf("violated after the script:\n%s\nstdout:\n%s", strings.Join(v, "\n"), res.stdout)
+			}
+		})
+	}
+}
+
+// TestRunAllClosesEveryQuickGap: from a store with gaps (no evidence at
+// all), run-all.sh through one sidecar closes every gap a quick script can
+// close, composites included, with nothing violated; every call it made
+// carries its script's tag. The scripts send the API key themselves here.
+func TestRunAllClosesEveryQuickGap(t *testing.T) {
+	needTool(t, "curl", "curl")
+	m := coverage.DefaultMatrix()
+	dir, set := writeAllScripts(t, m)
+	clock := newVClock(t)
+	sc := startSidecar(t, sidecarOptions{clock: clock, timeScale: 1, seed: 7, appKey: true})
+	res := run(t, clock, filepath.Join(dir, "run-all.sh"), sc.env(true)...)
+	if res.code != 0 {
+		t.Fatalf("run-all.sh exited %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	rep := sc.report(t, m)
+	long := map[string]bool{}
+	for _, s := range set.Scripts {
+		if s.Kind == golive.ScriptLong {
+			long[s.Requirement] = true
+		}
+	}
+	for _, s := range set.Scripts {
+		if s.Kind == golive.ScriptLong || slices.ContainsFunc(s.Runs, func(id string) bool { return long[id] }) {
+			continue
+		}
+		if got := statusOf(t, rep, s.Requirement); got.Status != coverage.StatusMet {
+			t.Errorf("%s: %s (%s)", s.Requirement, got.Status, got.Explanation)
+		}
+	}
+	if v := violated(rep); len(v) > 0 {
+		t.Errorf("violated:\n%s", strings.Join(v, "\n"))
+	}
+	for _, r := range sc.records(t) {
+		if r.Kind != evidence.KindCall {
+			continue
+		}
+		tag := r.Request.Header.Get("X-Evidence-Script")
+		ua := r.Request.Header.Get("User-Agent")
+		if tag == "" || ua != "evidence-proxy-script/test ("+tag+")" {
+			t.Errorf("record %d (%s %s): X-Evidence-Script %q, User-Agent %q", r.Seq, r.Request.Method, r.Request.URL, tag, ua)
+		}
+	}
+	if !strings.Contains(res.stdout, "not run (hours of polling; use --long): row-7 C12") || !strings.Contains(res.stdout, "no script can produce (see README.md): row-4 row-5") {
+		t.Errorf("run-all.sh does not say what it left out:\n%s", res.stdout)
+	}
+}
+
+// TestScriptsOnTheRealClock runs a few scripts with the system's own sleep
+// and date (no virtual clock) and the emulator's timing compressed, so
+// the test doubles hide nothing.
+func TestScriptsOnTheRealClock(t *testing.T) {
+	needTool(t, "curl", "curl")
+	m := coverage.DefaultMatrix()
+	dir, _ := writeAllScripts(t, m)
+	for _, id := range []string{"row-1", "C15-expiry", "E5xx"} {
+		t.Run(id, func(t *testing.T) {
+			t.Parallel()
+			sc := startSidecar(t, sidecarOptions{timeScale: 0.1, seed: 3})
+			res := run(t, nil, filepath.Join(dir, id+".sh"), sc.env(false)...)
+			if res.code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+			}
+			rep := sc.report(t, m)
+			if got := statusOf(t, rep, id); got.Status != coverage.StatusMet {
+				t.Errorf("%s (%s)", got.Status, got.Explanation)
+			}
+			if v := violated(rep); len(v) > 0 {
+				t.Errorf("violated:\n%s", strings.Join(v, "\n"))
+			}
+		})
+	}
+}
+
+// TestScriptsAgainstAnotherUpstream: with the sidecar in front of an API
+// without the simulation endpoints (the emulator's production profile
+// stands in for it), a script that needs the emulator's own endpoint stops
+// with exit 3 saying so, and one whose documented simulation endpoint is
+// missing stops with exit 1 saying the upstream is not staging.
+func TestScriptsAgainstAnotherUpstream(t *testing.T) {
+	needTool(t, "curl", "curl")
+	dir, _ := writeAllScripts(t, coverage.DefaultMatrix())
+	sc := startSidecar(t, sidecarOptions{profile: axysemu.Production})
+	tests := []struct {
+		script string
+		code   int
+		want   string
+	}{
+		{"E429.sh", 3, "simulation endpoint of evidence-proxy's local emulator"},
+		{"row-1.sh", 1, "the sidecar's upstream is not Axys staging"},
+	}
+	for _, tt := range tests {
+		res := run(t, nil, filepath.Join(dir, tt.script), sc.env(false)...)
+		if res.code != tt.code || !strings.Contains(res.stderr, tt.want) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tt.script, res.code, res.stderr, tt.code, tt.want)
+		}
+	}
+}

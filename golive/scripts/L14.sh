@@ -1,0 +1,2 @@
+ep_new_wallet Treasury
+ep_done "wallet $EP_WALLET created"

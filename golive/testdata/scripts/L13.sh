@@ -1,0 +1,40 @@
+#!/bin/sh
+# L13: Bank trace notification
+#
+# Requirement  L13 of matrix axys-v2 2026.12.1 (call-traces; launch
+#              checklist L13)
+# When written missing: no call matched POST /cards/{cardId}/bank-deposit
+#              2xx
+# Produces     a bank transfer trace notification accepted
+# Takes        under a minute
+# Simulation   POST /staging/kyc/validate (documented by Axys): forces the
+#              KYC review's outcome (pass or fail)
+#
+# Run it through the sidecar, in front of Axys staging or the emulator:
+#
+#   EVIDENCE_PROXY_URL=http://127.0.0.1:8080 AXYS_API_KEY=<staging key> sh L13.sh
+#
+#   EVIDENCE_PROXY_URL  the sidecar's proxy listener (calls go to .../v2)
+#   AXYS_API_KEY        the staging API key; set it empty (AXYS_API_KEY=)
+#                       when the sidecar adds the key (serve --api-key)
+#   AXYS_ENV            staging or unset; anything else is refused
+#
+# It refuses to run (exit 2, before any call) without these variables,
+# against a production URL, or when the sidecar does not answer; it stops
+# with a clear message (exit 1) when staging answers unexpectedly. Every
+# call carries User-Agent: evidence-proxy-script/test (L13) and
+# X-Evidence-Script: L13, so the coverage report tells its evidence from
+# the app's.
+#
+# Written by evidence-proxy test, script catalogue 2026.12.1.
+
+set -u
+# shellcheck disable=SC2034 # read by lib.sh
+EP_VERSION='test'
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+ep_init L13
+
+ep_card
+ep_expect 2xx POST "/cards/$EP_CARD/bank-deposit" "{\"transactionAmount\":25000,\"transactionReference\":\"$EP_CARD-$EP_NONCE\"}"
+ep_done "card $EP_CARD: a bank transfer trace notification accepted"

@@ -1,0 +1,42 @@
+#!/bin/sh
+# row-1: Happy path, approved, then a card issued
+#
+# Requirement  row-1 of matrix axys-v2 2026.12.1 (state-transitions;
+#              test-matrix row 1)
+# When written missing: not seen: PUT /cardholders/{cardholderId}/kyc-submit
+#              2xx
+# Produces     a cardholder submitted to compliance, approved with the
+#              documented KYC simulation, read back in status 1 and issued a
+#              virtual card
+# Takes        under a minute
+# Simulation   POST /staging/kyc/validate (documented by Axys): forces the
+#              KYC review's outcome (pass or fail)
+#
+# Run it through the sidecar, in front of Axys staging or the emulator:
+#
+#   EVIDENCE_PROXY_URL=http://127.0.0.1:8080 AXYS_API_KEY=<staging key> sh row-1.sh
+#
+#   EVIDENCE_PROXY_URL  the sidecar's proxy listener (calls go to .../v2)
+#   AXYS_API_KEY        the staging API key; set it empty (AXYS_API_KEY=)
+#                       when the sidecar adds the key (serve --api-key)
+#   AXYS_ENV            staging or unset; anything else is refused
+#
+# It refuses to run (exit 2, before any call) without these variables,
+# against a production URL, or when the sidecar does not answer; it stops
+# with a clear message (exit 1) when staging answers unexpectedly. Every
+# call carries User-Agent: evidence-proxy-script/test (row-1) and
+# X-Evidence-Script: row-1, so the coverage report tells its evidence from
+# the app's.
+#
+# Written by evidence-proxy test, script catalogue 2026.12.1.
+
+set -u
+# shellcheck disable=SC2034 # read by lib.sh
+EP_VERSION='test'
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+ep_init row-1
+
+ep_forced_cardholder pass
+ep_virtual_card "$EP_CARDHOLDER"
+ep_done "cardholder $EP_CARDHOLDER submitted, approved with POST /staging/kyc/validate, read back in status 1 and issued virtual card $EP_CARD"
