@@ -266,4 +266,3 @@ func mdEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`)
 	return r.Replace(s)
 }
-
