@@ -202,8 +202,12 @@ func recordedByText(sources []*evidence.Provenance) string {
 				continue
 			}
 			seen[c.SHA256] = true
-			parts = append(parts, fmt.Sprintf("Tenant %q, Programs %q (client certificate %s, SHA-256 %s…, valid until %s; %s)",
-				c.Tenant, strings.Join(c.Programs, ", "), c.Subject, shortHash(c.SHA256), day(c.NotAfter), plural(c.Calls, "call")))
+			programs := "no Program (no OU)"
+			if len(c.Programs) > 0 {
+				programs = fmt.Sprintf("Programs %q", strings.Join(c.Programs, ", "))
+			}
+			parts = append(parts, fmt.Sprintf("Tenant %q, %s (client certificate %s, SHA-256 %s…, valid until %s; %s)",
+				c.Tenant, programs, c.Subject, shortHash(c.SHA256), day(c.NotAfter), plural(c.Calls, "call")))
 		}
 	}
 	if len(parts) == 0 {
@@ -254,9 +258,9 @@ func windowText(w *TimeRange, r Totals) string {
 		asked = evidence.Window{Since: w.Since, Until: w.Until}.String()
 	}
 	if r.Count == 0 {
-		return "asked " + asked + "; no records"
+		return "requested " + asked + "; no records"
 	}
-	return fmt.Sprintf("asked %s; %s from %s to %s", asked, plural(r.Count, "record"),
+	return fmt.Sprintf("requested %s; %s from %s to %s", asked, plural(r.Count, "record"),
 		r.FirstTime.UTC().Format(time.RFC3339Nano), r.LastTime.UTC().Format(time.RFC3339Nano))
 }
 

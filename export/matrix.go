@@ -51,7 +51,7 @@ func (d MatrixDiff) String() string {
 	parts = append(parts, d.Sections...)
 	switch {
 	case len(parts) == 0:
-		return "the built-in " + base + ", unchanged"
+		return "the built-in matrix, unchanged"
 	case d.Kept == 0:
 		return "not based on the built-in " + base + " (none of its requirements kept): " + strings.Join(parts, "; ")
 	default:
