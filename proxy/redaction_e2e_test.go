@@ -389,8 +389,9 @@ func bundleMembers(t *testing.T, dbPath, out string) map[string][]byte {
 	}
 	defer func() { _ = ro.Close(context.Background()) }()
 	seed := sha256.Sum256([]byte("e2e signing key"))
+	m := coverage.DefaultMatrix()
 	if _, err := export.Write(context.Background(), out, ro, export.Options{InstanceID: "e2e",
-		Signer: ed25519.NewKeyFromSeed(seed[:]), Coverage: matrixCoverage{coverage.DefaultMatrix()}}); err != nil {
+		Signer: ed25519.NewKeyFromSeed(seed[:]), Coverage: matrixCoverage{m}, Matrix: m.Canonical()}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(out)
