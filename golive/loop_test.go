@@ -1,6 +1,7 @@
 package golive_test
 
 import (
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -169,3 +170,53 @@ func TestScriptsAgainstAnotherUpstream(t *testing.T) {
 		}
 	}
 }
+
+// TestReadinessMarksScriptEvidence: through one sidecar, the app creates a
+// cardholder (L1) and a script produces E404; the readiness view built
+// from the sidecar's records says which came from where.
+func TestReadinessMarksScriptEvidence(t *testing.T) {
+	needTool(t, "curl", "curl")
+	m := coverage.DefaultMatrix()
+	dir, _ := writeAllScripts(t, m)
+	sc := startSidecar(t, sidecarOptions{})
+	resp, err := http.Post(sc.URL+"/v2/cardholders", "application/json", strings.NewReader(person))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the app's POST /cardholders: %s", resp.Status)
+	}
+	if res := run(t, nil, filepath.Join(dir, "E404.sh"), sc.env(false)...); res.code != 0 {
+		t.Fatalf("E404.sh exited %d: %s", res.code, res.stderr)
+	}
+	var idx golive.ScriptCalls
+	e := coverage.NewEngine(m)
+	for _, r := range sc.records(t) {
+		e.Observe(r)
+		idx.Observe(r)
+	}
+	v, err := golive.BuildReadiness(e.Report(), golive.ReadinessOptions{Scripts: &idx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]golive.RequirementView{}
+	for _, k := range v.Kinds {
+		for _, r := range k.Requirements {
+			got[r.ID] = r
+		}
+	}
+	if r := got["L1"]; r.Status != coverage.StatusMet || r.Source != golive.SourceApp {
+		t.Errorf("L1: %s from %s", r.Status, r.Source)
+	}
+	if r := got["E404"]; r.Status != coverage.StatusMet || r.Source != golive.SourceScript || !slices.Equal(r.Scripts, []string{"E404"}) {
+		t.Errorf("E404: %s from %s %v", r.Status, r.Source, r.Scripts)
+	}
+	if v.Summary.MetByScripts != 1 {
+		t.Errorf("summary %+v", v.Summary)
+	}
+}
+
+const person = `{"firstName":"Jordan","lastName":"Reyes","emailAdr":"jordan@example.com","gender":0,"nationality":"American",` +
+	`"placeOfBirth":"USA","dob":"1990-05-14","adrLine1":"123 Market Street","city":"San Francisco","state":"CA","country":"US",` +
+	`"zipCode":"94105","callingCode":"001","cellNum":"4155550100","countryCallingCode":"US"}`
