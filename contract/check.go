@@ -156,16 +156,19 @@ func (c *checker) add(side Side, field string, rule Rule, value, msg string) {
 
 // request checks the path and query parameters and the body.
 func (c *checker) request(op *operation, vals []string, rec *evidence.Record) {
-	names := pathNames(op.Template)
-	query, qerr := url.ParseQuery(rawQuery(rec.Request.URL))
-	if qerr != nil {
-		c.add(SideRequest, "request.query", RuleNotChecked, "", "not checked: the query does not parse")
+	var query url.Values
+	var qerr error
+	if op.hasQuery {
+		query, qerr = url.ParseQuery(rawQuery(rec.Request.URL))
+		if qerr != nil {
+			c.add(SideRequest, "request.query", RuleNotChecked, "", "not checked: the query does not parse")
+		}
 	}
 	for _, p := range op.params {
 		switch p.in {
 		case "path":
-			if i := slices.Index(names, p.name); i >= 0 && i < len(vals) {
-				c.param(p, "request.path."+p.name, vals[i])
+			if p.index >= 0 && p.index < len(vals) {
+				c.param(p, "request.path."+p.name, vals[p.index])
 			}
 		case "query":
 			if qerr != nil {

@@ -35,6 +35,14 @@ type decoder struct {
 	data []byte
 	pos  int
 	buf  []byte
+	// keys interns object keys: the items of a list repeat the same names.
+	keys map[string]string
+	// objects counts the objects closed; keys are interned from the
+	// second on (a body with one object has nothing to share).
+	objects int
+	// sizes[depth] is the size of the last object closed at that depth, a
+	// capacity hint that spares the map growth of homogeneous items.
+	sizes []int
 }
 
 // syntaxError is a decoding error at a byte offset; its message never
@@ -100,7 +108,10 @@ func (d *decoder) literal(lit string) error {
 
 func (d *decoder) object(depth int) (any, error) {
 	d.pos++ // {
-	m := map[string]any{}
+	for len(d.sizes) <= depth {
+		d.sizes = append(d.sizes, 0)
+	}
+	m := make(map[string]any, d.sizes[depth])
 	d.space()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
@@ -111,7 +122,7 @@ func (d *decoder) object(depth int) (any, error) {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return nil, d.syntax("looking for beginning of object key string")
 		}
-		k, err := d.str()
+		k, err := d.key()
 		if err != nil {
 			return nil, err
 		}
@@ -135,6 +146,8 @@ func (d *decoder) object(depth int) (any, error) {
 			d.pos++
 		case '}':
 			d.pos++
+			d.sizes[depth] = len(m)
+			d.objects++
 			return m, nil
 		default:
 			return nil, d.syntax("after object key:value pair")
@@ -211,6 +224,33 @@ func (d *decoder) digits() bool {
 		d.pos++
 	}
 	return d.pos > start
+}
+
+// key scans an object key, interned: plain keys are looked up in place
+// without allocating.
+func (d *decoder) key() (string, error) {
+	start := d.pos + 1
+	for i := start; i < len(d.data) && i-start <= 64; i++ {
+		c := d.data[i]
+		if c == '"' {
+			if k, ok := d.keys[string(d.data[start:i])]; ok {
+				d.pos = i + 1
+				return k, nil
+			}
+			break
+		}
+		if c == '\\' || c < ' ' || c >= utf8.RuneSelf {
+			break
+		}
+	}
+	k, err := d.str()
+	if err == nil && len(k) <= 64 && d.objects > 0 {
+		if d.keys == nil {
+			d.keys = map[string]string{}
+		}
+		d.keys[k] = k
+	}
+	return k, err
 }
 
 // str scans a string; invalid UTF-8 becomes U+FFFD, as encoding/json does.

@@ -11,9 +11,9 @@ import (
 	"strings"
 
 	"github.com/pb33f/libopenapi"
-	"github.com/pb33f/libopenapi/datamodel"
 	liberrors "github.com/pb33f/libopenapi-validator/errors"
 	"github.com/pb33f/libopenapi-validator/schema_validation"
+	"github.com/pb33f/libopenapi/datamodel"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"go.yaml.in/yaml/v3"
 )
@@ -233,6 +233,11 @@ func (b *builder) operation(ptr, method, template string, item *v3.PathItem, o *
 	var err error
 	if op.params, err = b.params(ptr, item.Parameters, o.Parameters); err != nil {
 		return nil, err
+	}
+	names := pathNames(template)
+	for _, p := range op.params {
+		p.index = slices.Index(names, p.name)
+		op.hasQuery = op.hasQuery || p.in == "query"
 	}
 	if o.RequestBody != nil {
 		rb := o.RequestBody

@@ -55,7 +55,9 @@ func (e Endpoint) String() string { return e.Method + " " + e.Template }
 // operation is an Endpoint with what is needed to check a call to it.
 type operation struct {
 	Endpoint
-	params    []*param
+	params []*param
+	// hasQuery is set when some parameter is in the query.
+	hasQuery  bool
 	body      *bodySpec
 	responses []*response
 	deflt     *response
@@ -101,6 +103,9 @@ func (op *operation) requestRules() []Rule {
 // param is a path or query parameter.
 type param struct {
 	name, in string
+	// index is the position of a path parameter in the template (-1 when
+	// the template has no such parameter).
+	index    int
 	required bool
 	// kind is the JSON type a query or path string is read as: "integer",
 	// "number", "boolean", or "string" (the default).
