@@ -121,3 +121,23 @@ func TestCleanTrafficIsNotCopied(t *testing.T) {
 		t.Errorf("a clean query: %v allocations, want at most the string", allocs)
 	}
 }
+
+// BenchmarkRedactEncoded is the cost when decoding does happen: a path
+// with a percent-encoded card number, a query with '+' and an encoded
+// name, and a JSON body with escapes and numbers in exponent form.
+func BenchmarkRedactEncoded(b *testing.B) {
+	r := newTestRedactor(b, RedactOptions{})
+	body := []byte(`{"cardNumber":4.111111111111111e15,"note":"ref \u0034111111111111111","p\u0069n":"1234","amount":"10.99"}`)
+	b.Run("url", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			r.RedactURL("https://staging.api.axyscards.com/v2/cardholders/4111%201111%201111%201111?q=4111+1111+1111+1111&card%5Bpin%5D=1234")
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			r.redactJSON(body, 0, false)
+		}
+	})
+}
