@@ -125,3 +125,4 @@ func (e catalogEntry) forcesFaults() bool {
 	}
 	return false
 }
+

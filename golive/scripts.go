@@ -57,6 +57,10 @@ type ScriptSet struct {
 	// Unscripted are requirements of the matrix evidence-proxy has no
 	// script for (a matrix of one's own): their steps are in README.md.
 	Unscripted []string `json:"unscripted,omitempty"`
+	// MatrixMismatch, when set, says that the scripts were written for
+	// another matrix or version than the report's: a requirement of the
+	// same id may be judged otherwise (also in README.md).
+	MatrixMismatch string `json:"matrix_mismatch,omitempty"`
 }
 
 // Script is one script written.
@@ -121,6 +125,9 @@ func planScripts(o ScriptOptions, cat *catalog) (*scriptPlan, error) {
 	}
 	p := &scriptPlan{o: o, cat: cat, reqs: map[string]coverage.Requirement{}, results: map[string]coverage.RequirementResult{}}
 	p.set.Dir = o.Dir
+	if id, v := o.Matrix.ID(), o.Matrix.Version(); id != cat.Matrix || v != cat.MatrixVersion {
+		p.set.MatrixMismatch = fmt.Sprintf("the scripts were written for matrix %s %s, the report's is %s %s", cat.Matrix, cat.MatrixVersion, id, v)
+	}
 	for _, r := range o.Matrix.Requirements() {
 		p.reqs[r.ID] = r
 	}

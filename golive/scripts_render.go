@@ -206,6 +206,9 @@ func (p *scriptPlan) readme() []byte {
 }
 
 func (p *scriptPlan) readmeRest(b *bytes.Buffer) {
+	if p.set.MatrixMismatch != "" {
+		fmt.Fprintf(b, "**Note:** %s: a requirement of the same id may be judged otherwise; check each one's status after its script.\n\n", mdEscape(p.set.MatrixMismatch))
+	}
 	if len(p.set.Manual) > 0 {
 		b.WriteString("## What no script can produce\n\n")
 		for _, m := range p.set.Manual {
