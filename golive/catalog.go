@@ -125,4 +125,3 @@ func (e catalogEntry) forcesFaults() bool {
 	}
 	return false
 }
-
