@@ -28,6 +28,12 @@ import (
 // SIGKILL at random moments, several times. After each restart, and at the
 // end, every call whose response a client received must have its record,
 // sequence numbers must have no gaps and the hash chain must verify.
+//
+// Each kill comes only once the round has answered minAnsweredPerRound
+// calls (then after a random extra delay), not at a fixed time: on a
+// loaded machine a fixed time could kill a sidecar that had not answered
+// anything yet, and the test would prove nothing (it once fell below its
+// threshold that way).
 func TestCrashLosesNoAnsweredCall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test starts and kills real processes; skipped in -short")
@@ -42,15 +48,17 @@ func TestCrashLosesNoAnsweredCall(t *testing.T) {
 	for round := 0; round <= kills; round++ {
 		proc, addr := startChild(t, upstream, certs, dataDir)
 		ctx, cancel := context.WithCancel(context.Background())
+		var inRound atomic.Int64
 		var wg sync.WaitGroup
 		for w := range 8 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				loadLoop(ctx, addr, fmt.Sprintf("r%d-w%d", round, w), &answered, &seen)
+				loadLoop(ctx, addr, fmt.Sprintf("r%d-w%d", round, w), &answered, &seen, &inRound)
 			}()
 		}
-		time.Sleep(time.Duration(150+rng.IntN(400)) * time.Millisecond)
+		got := waitAnswered(&inRound, minAnsweredPerRound, time.Minute)
+		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
 		if round < kills {
 			proc.kill()
 		} else {
@@ -58,9 +66,9 @@ func TestCrashLosesNoAnsweredCall(t *testing.T) {
 		}
 		cancel()
 		wg.Wait()
-	}
-	if seen.Load() < 50 {
-		t.Fatalf("only %d calls answered: the load never got going", seen.Load())
+		if got < minAnsweredPerRound {
+			t.Fatalf("round %d: only %d calls answered within a minute: the load never got going", round, got)
+		}
 	}
 
 	store, err := recorder.OpenReadOnly(filepath.Join(dataDir, storeFile))
@@ -94,9 +102,22 @@ func TestCrashLosesNoAnsweredCall(t *testing.T) {
 	t.Logf("%d answered calls over %d kills, all recorded; %d records", seen.Load(), kills, len(recorded))
 }
 
+// minAnsweredPerRound is how many calls a round's sidecar must have
+// answered before it is killed.
+const minAnsweredPerRound = 20
+
+// waitAnswered waits until n reaches want or timeout passes, and returns
+// n then.
+func waitAnswered(n *atomic.Int64, want int64, timeout time.Duration) int64 {
+	for deadline := time.Now().Add(timeout); n.Load() < want && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return n.Load()
+}
+
 // loadLoop sends calls with unique ids until ctx ends, noting each one
-// whose full response arrived.
-func loadLoop(ctx context.Context, addr, prefix string, answered *sync.Map, seen *atomic.Int64) {
+// whose full response arrived and counting it in every counter.
+func loadLoop(ctx context.Context, addr, prefix string, answered *sync.Map, counters ...*atomic.Int64) {
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{Proxy: nil}}
 	for i := 0; ctx.Err() == nil; i++ {
 		id := fmt.Sprintf("%s-%d", prefix, i)
@@ -111,7 +132,9 @@ func loadLoop(ctx context.Context, addr, prefix string, answered *sync.Map, seen
 		resp.Body.Close()
 		if err == nil && resp.StatusCode == http.StatusOK && strings.Contains(string(body), id) {
 			answered.Store(id, true)
-			seen.Add(1)
+			for _, n := range counters {
+				n.Add(1)
+			}
 		}
 	}
 }
@@ -157,7 +180,7 @@ type childProc struct{ cmd *exec.Cmd }
 // startChild runs "serve" in a child process and returns its proxy address.
 func startChild(t *testing.T, upstream string, certs upstreamCerts, dataDir string) (*childProc, string) {
 	t.Helper()
-	args := []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--otlp-listen", "127.0.0.1:0",
 		"--upstream", upstream, "--data-dir", dataDir,
 		"--client-cert", filepath.Join(certs.dir, "client.pem"), "--client-key", filepath.Join(certs.dir, "client.key"),
 		"--upstream-ca", filepath.Join(certs.dir, "ca.pem")}
