@@ -28,8 +28,9 @@
 // .invalid host: evidence-proxy refuses it itself (403, guard_refused,
 // recorded as a refusal) without calling anything, and its
 // X-Evidence-Proxy-Error header proves the sidecar is there. The API key
-// goes to curl in a file (-H @file, mode 0600 in a temporary directory),
-// never on its command line.
+// and the bodies reach curl through its configuration on stdin, and
+// answers stay in shell variables: no secret (the key, a card number read
+// to activate a card, an OTP) is ever on a command line or in a file.
 //
 // Every answer's status is checked; an unexpected one stops the script
 // with the API's message (exit 1). 429 waits as Retry-After asks (else a

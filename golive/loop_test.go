@@ -1,7 +1,9 @@
 package golive_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -220,3 +222,54 @@ func TestReadinessMarksScriptEvidence(t *testing.T) {
 const person = `{"firstName":"Jordan","lastName":"Reyes","emailAdr":"jordan@example.com","gender":0,"nationality":"American",` +
 	`"placeOfBirth":"USA","dob":"1990-05-14","adrLine1":"123 Market Street","city":"San Francisco","state":"CA","country":"US",` +
 	`"zipCode":"94105","callingCode":"001","cellNum":"4155550100","countryCallingCode":"US"}`
+
+// TestScriptsKeepSecretsOffDisk: the API key, the card number a script
+// reads to activate a card and the OTP it reads never reach a file, the
+// script's output or a command line: the temporary directory stays
+// empty, and the output holds neither the key nor the card's number.
+func TestScriptsKeepSecretsOffDisk(t *testing.T) {
+	needTool(t, "curl", "curl")
+	dir, _ := writeAllScripts(t, coverage.DefaultMatrix())
+	for _, id := range []string{"C1", "C15", "E401"} {
+		t.Run(id, func(t *testing.T) {
+			sc := startSidecar(t, sidecarOptions{appKey: true})
+			tmp := t.TempDir()
+			res := run(t, nil, filepath.Join(dir, id+".sh"), append(sc.env(true), "TMPDIR="+tmp)...)
+			if res.code != 0 {
+				t.Fatalf("exit %d: %s", res.code, res.stderr)
+			}
+			if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
+				t.Errorf("left %d files in TMPDIR", len(entries))
+			}
+			out := res.stdout + res.stderr
+			if strings.Contains(out, sc.key) {
+				t.Error("the output holds the API key")
+			}
+			if id == "C1" {
+				pan := sensitive(t, sc, "8001")
+				if pan == "" || strings.Contains(out, pan) {
+					t.Errorf("card number %q in the output:\n%s", pan, out)
+				}
+			}
+		})
+	}
+}
+
+// sensitive reads a card's number from the emulator directly.
+func sensitive(t *testing.T, sc *sidecar, card string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, sc.emu.URL+"/staging/cards/"+card+"/sensitive", nil)
+	req.Header.Set("X-API-Key", sc.key)
+	resp, err := sc.emu.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		CardNumber string `json:"cardNumber"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	return body.CardNumber
+}

@@ -51,15 +51,7 @@ ep_init() {
 	esac
 	# Calls go to the sidecar only: no proxy from the environment.
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-	umask 077
-	EP_TMP=$(mktemp -d 2>/dev/null) || ep_die 2 "cannot create a temporary directory"
-	trap 'rm -rf "$EP_TMP"' EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	if [ -n "$AXYS_API_KEY" ]; then
-		# In a file, not on curl's command line, where ps would show it.
-		printf 'X-API-Key: %s\n' "$AXYS_API_KEY" >"$EP_TMP/key"
-	fi
+	EP_KEY=$AXYS_API_KEY
 	EP_NONCE="$(date -u +%s)$$"
 	ep_preflight
 }
@@ -86,27 +78,71 @@ ep_check_url() {
 # calling anything. That proves the sidecar answers, before any API call.
 ep_preflight() {
 	ep_guard_call GET "http://evidence-proxy-preflight.invalid/$EP_REQ/$EP_NONCE" ||
-		ep_die 2 "the sidecar at $EP_PROXY is not answering ($(ep_err)): start evidence-proxy serve, or point EVIDENCE_PROXY_URL at its proxy listener"
+		ep_die 2 "the sidecar at $EP_PROXY is not answering ($EP_ERR): start evidence-proxy serve, or point EVIDENCE_PROXY_URL at its proxy listener"
 	ep_refused_by_sidecar ||
 		ep_die 2 "$EP_PROXY answered HTTP $EP_STATUS, but not as evidence-proxy (no X-Evidence-Proxy-Error: guard_refused): point EVIDENCE_PROXY_URL at the sidecar's proxy listener"
 }
 
 # ep_guard_call METHOD URL [BODY]: one call for an absolute URL through the
-# sidecar used as a proxy.
+# sidecar used as a proxy, without the API key.
 ep_guard_call() {
-	rm -f "$EP_TMP/req"
-	if [ $# -ge 3 ]; then printf '%s' "$3" >"$EP_TMP/req"; fi
-	set -- -sS -o "$EP_TMP/resp" -D "$EP_TMP/head" -w '%{http_code}' --connect-timeout 10 --max-time 30 \
-		-x "$EP_PROXY" -X "$1" -H "User-Agent: $EP_UA" -H "X-Evidence-Script: $EP_REQ" "$2"
-	if [ -f "$EP_TMP/req" ]; then set -- -H 'Content-Type: application/json' --data-binary @"$EP_TMP/req" "$@"; fi
-	EP_STATUS=$(curl "$@" 2>"$EP_TMP/err")
+	ep_data "$@"
+	ep_curl "$2" nokey -x "$EP_PROXY" -X "$1"
 }
 
 ep_refused_by_sidecar() {
-	[ "$EP_STATUS" = 403 ] && grep -qi '^x-evidence-proxy-error:[[:space:]]*guard_refused' "$EP_TMP/head"
+	[ "$EP_STATUS" = 403 ] && [ "$(ep_header x-evidence-proxy-error)" = guard_refused ]
 }
 
-ep_err() { tr '\n' ' ' <"$EP_TMP/err" | sed 's/^curl: ([0-9]*) //; s/ *$//'; }
+# ep_data METHOD URL [BODY] sets EP_DATA to the body, or unsets it.
+ep_data() {
+	if [ $# -ge 3 ]; then EP_DATA=$3; else unset EP_DATA; fi
+}
+
+# ep_curl URL key|nokey [CURL OPTIONS]: one request. The headers, the API
+# key and the body reach curl through its configuration on stdin, and the
+# answer stays in memory: the key is on no command line and, like the
+# answers (which can hold a card number or an OTP), in no file. Sets
+# EP_STATUS (000 without an answer), EP_HEAD (the answer's headers),
+# EP_BODY (the body on one line) and EP_ERR (curl's error), and returns
+# curl's status.
+ep_curl() {
+	ep_url=$1 ep_with=$2
+	shift 2
+	ep_out=$(ep_config "$ep_with" | curl -sS -i -K - --connect-timeout 10 --max-time 60 \
+		-w '\n@@EP@@%{http_code}@@%{errormsg}' "$@" "$ep_url" 2>/dev/null)
+	ep_rc=$?
+	ep_tail=${ep_out##*@@EP@@}
+	EP_STATUS=${ep_tail%%@@*}
+	EP_ERR=${ep_tail#*@@}
+	ep_out=$(printf '%s' "${ep_out%@@EP@@*}" | tr -d '\r' | sed '/^HTTP\/[0-9.]* 1[0-9][0-9]/,/^$/d')
+	EP_HEAD=$(printf '%s\n' "$ep_out" | sed '/^$/q')
+	EP_BODY=$(printf '%s\n' "$ep_out" | sed '1,/^$/d' | tr -d '\n')
+	return "$ep_rc"
+}
+
+# ep_use_key KEY: the API key the next calls send instead of AXYS_API_KEY.
+ep_use_key() { EP_KEY=$1; }
+
+# ep_config key|nokey prints curl's configuration for one call.
+ep_config() {
+	printf 'user-agent = "%s"\nheader = "X-Evidence-Script: %s"\nheader = "Accept: application/json"\n' "$EP_UA" "$EP_REQ"
+	if [ "$1" = key ] && [ -n "$EP_KEY" ]; then
+		printf 'header = "X-API-Key: %s"\n' "$(ep_quote "$EP_KEY")"
+	fi
+	if [ -n "${EP_DATA+set}" ]; then
+		printf 'header = "Content-Type: application/json"\ndata-raw = "%s"\n' "$(ep_quote "$EP_DATA")"
+	fi
+}
+
+# ep_quote escapes a value for a double-quoted curl configuration string.
+ep_quote() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }
+
+# ep_header NAME prints the value of a header of the last answer (NAME and
+# value in lower case).
+ep_header() {
+	printf '%s\n' "$EP_HEAD" | tr '[:upper:]' '[:lower:]' | sed -n "s/^$1:[[:space:]]*//p" | head -n 1
+}
 
 # ep_call METHOD PATH [BODY]: one API call through the sidecar (PATH is
 # relative to /v2). It waits and retries on 429 (Retry-After, else a
@@ -115,11 +151,10 @@ ep_err() { tr '\n' ' ' <"$EP_TMP/err" | sed 's/^curl: ([0-9]*) //; s/ *$//'; }
 # times the call was sent.
 ep_call() {
 	ep_m=$1 ep_p=$2
-	rm -f "$EP_TMP/req"
-	if [ $# -ge 3 ]; then printf '%s' "$3" >"$EP_TMP/req"; fi
+	ep_data "$@"
 	ep_try=1 ep_delay=1
 	while :; do
-		ep_send "$ep_m" "$ep_p"
+		ep_send
 		case $EP_STATUS in
 		429) ep_throttled ;;
 		5[0-9][0-9]) ep_server_error ;;
@@ -128,22 +163,17 @@ ep_call() {
 		ep_try=$((ep_try + 1))
 	done
 	EP_TRIES=$ep_try
-	EP_BODY=$(tr -d '\r\n' <"$EP_TMP/resp")
 }
 
 ep_send() {
-	set -- -sS -o "$EP_TMP/resp" -D "$EP_TMP/head" -w '%{http_code}' --connect-timeout 10 --max-time 60 \
-		-X "$1" -H "User-Agent: $EP_UA" -H "X-Evidence-Script: $EP_REQ" -H 'Accept: application/json' "$EP_BASE$2"
-	if [ -f "$EP_TMP/key" ]; then set -- -H @"$EP_TMP/key" "$@"; fi
-	if [ -f "$EP_TMP/req" ]; then set -- -H 'Content-Type: application/json' --data-binary @"$EP_TMP/req" "$@"; fi
-	EP_STATUS=$(curl "$@" 2>"$EP_TMP/err") ||
-		ep_die 1 "$ep_m $ep_p: no answer from the sidecar at $EP_PROXY ($(ep_err))"
+	ep_curl "$EP_BASE$ep_p" key -X "$ep_m" ||
+		ep_die 1 "$ep_m $ep_p: no answer from the sidecar at $EP_PROXY ($EP_ERR)"
 	ep_say "$ep_m $ep_p -> $EP_STATUS"
 }
 
 ep_throttled() {
 	[ "$ep_try" -lt 6 ] || ep_die 1 "$ep_m $ep_p: still 429 Too Many Requests after $ep_try tries: try again later"
-	ep_wait=$(sed -n 's/^[Rr][Ee][Tt][Rr][Yy]-[Aa][Ff][Tt][Ee][Rr]:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$EP_TMP/head" | head -n 1)
+	ep_wait=$(ep_header retry-after | sed -n 's/^\([0-9][0-9]*\)$/\1/p')
 	if [ -z "$ep_wait" ]; then
 		ep_wait=$ep_delay
 		ep_delay=$((ep_delay * 2))
@@ -154,7 +184,7 @@ ep_throttled() {
 }
 
 ep_server_error() {
-	ep_kind=$(sed -n 's/^[Xx]-[Ee]vidence-[Pp]roxy-[Ee]rror:[[:space:]]*\([a-z_]*\).*/\1/p' "$EP_TMP/head" | head -n 1)
+	ep_kind=$(ep_header x-evidence-proxy-error)
 	case $ep_kind in
 	'' | timeout | reset) ;;
 	*) ep_die 1 "$ep_m $ep_p: the sidecar answered $EP_STATUS itself ($ep_kind): $(ep_message)" ;;
@@ -411,7 +441,7 @@ ep_new_wallet() {
 # ep_guard_refuses METHOD URL [BODY]: asks the sidecar to forward to URL
 # and stops unless it refuses itself (403, guard_refused).
 ep_guard_refuses() {
-	ep_guard_call "$@" || ep_die 1 "$1 $2: no answer from the sidecar ($(ep_err))"
+	ep_guard_call "$@" || ep_die 1 "$1 $2: no answer from the sidecar ($EP_ERR)"
 	ep_say "$1 $2 (through the sidecar as a proxy) -> $EP_STATUS"
 	ep_refused_by_sidecar ||
 		ep_die 1 "the sidecar did not refuse $2 (HTTP $EP_STATUS): it must never forward to production"
