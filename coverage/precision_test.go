@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -182,6 +183,22 @@ func TestKeyedComposites(t *testing.T) {
 		twoCards(tr)
 		s3 := tr.call("PUT", "/cards/8002/update", 200, `{"alias":"Daily"}`, okBody)
 		checkResult(t, result(t, tr.report(t), "L10"), StatusMet, ev(2, s3))
+	})
+	t.Run("reports between calls change nothing", func(t *testing.T) {
+		tr := newTrace()
+		twoCards(tr)
+		tr.call("PUT", "/cards/8003/update", 200, `{"alias":"A","transactionLimit":1}`, okBody)
+		tr.call("PUT", "/cards/8001/update", 200, `{"transactionLimit":7}`, okBody)
+		m := DefaultMatrix()
+		live := NewEngine(m)
+		for _, r := range tr.recs {
+			live.Observe(r)
+			live.Report()
+		}
+		if got, want := reportJSON(t, live.Report()), reportJSON(t, classify(t, m, tr.recs)); !bytes.Equal(got, want) {
+			t.Errorf("reports differ:\n%s\n%s", got, want)
+		}
+		checkResult(t, result(t, live.Report(), "L10"), StatusMet, ev(1, 4))
 	})
 	t.Run("declared independent", func(t *testing.T) {
 		m, err := ParseMatrix([]byte(`extends: axys-v2

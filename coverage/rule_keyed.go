@@ -3,7 +3,6 @@ package coverage
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -28,10 +27,30 @@ import (
 // keyedEvaluator is an evaluator that can also judge one entity.
 type keyedEvaluator interface {
 	evaluator
-	// forKey judges the part for the entity key.
+	// forKey judges the part for the entity key, explanation included.
 	forKey(w *world, key string) verdict
-	// addKeys adds the entities the part has seen any progress for.
-	addKeys(keys map[string]struct{})
+	// keyStatus is forKey's status and the span of its evidence, without
+	// building anything: the search for the best entity runs it for
+	// every entity at every report.
+	keyStatus(key string) keyResult
+	// notify makes the part call fn with each entity whose verdict its
+	// observations change; what an entity shows only ever improves.
+	notify(fn func(key string))
+}
+
+// keyResult is a part's status for one entity and the first and last
+// calls of its evidence (0 when it has none).
+type keyResult struct {
+	status      Status
+	first, last uint64
+}
+
+// spanOf returns the result for an ascending list of evidence.
+func spanOf(st Status, seqs []uint64) keyResult {
+	if len(seqs) == 0 {
+		return keyResult{status: st}
+	}
+	return keyResult{st, seqs[0], seqs[len(seqs)-1]}
 }
 
 var (
@@ -260,8 +279,13 @@ func (e *callEval) hitsFor(key string) *keyHits {
 		h = &keyHits{}
 		e.byKey[strings.Clone(key)] = h
 	}
+	if e.onKey != nil {
+		e.onKey(key)
+	}
 	return h
 }
+
+func (e *callEval) notify(fn func(string)) { e.onKey = fn }
 
 func (e *callEval) forKey(_ *world, key string) verdict {
 	if h := e.byKey[key]; h != nil {
@@ -270,10 +294,17 @@ func (e *callEval) forKey(_ *world, key string) verdict {
 	return e.judge(&keyHits{})
 }
 
-func (e *callEval) addKeys(keys map[string]struct{}) {
-	for k := range e.byKey {
-		keys[k] = struct{}{}
+func (e *callEval) keyStatus(key string) keyResult {
+	h := e.byKey[key]
+	switch {
+	case h == nil:
+		return keyResult{status: StatusMissing}
+	case h.hits > 0:
+		return spanOf(StatusMet, h.seqs)
+	case h.tried > 0:
+		return spanOf(StatusPartial, h.triedSq)
 	}
+	return keyResult{status: StatusMissing}
 }
 
 func (e *sequenceEval) forKey(w *world, key string) verdict {
@@ -289,13 +320,14 @@ func (e *sequenceEval) forKey(w *world, key string) verdict {
 	return verdict{StatusMissing, "not seen: " + e.spec.steps[0].src, []uint64{}}
 }
 
-func (e *sequenceEval) addKeys(keys map[string]struct{}) {
-	for k := range e.bestBy {
-		keys[k] = struct{}{}
+func (e *sequenceEval) keyStatus(key string) keyResult {
+	if seqs, ok := e.doneBy[key]; ok {
+		return spanOf(StatusMet, seqs)
 	}
-	for k := range e.doneBy {
-		keys[k] = struct{}{}
+	if seqs, ok := e.bestBy[key]; ok {
+		return spanOf(StatusPartial, seqs)
 	}
+	return keyResult{status: StatusMissing}
 }
 
 func (e *combineEval) forKey(w *world, key string) verdict {
@@ -306,9 +338,42 @@ func (e *combineEval) forKey(w *world, key string) verdict {
 	return combine(vs, e.spec.all)
 }
 
-func (e *combineEval) addKeys(keys map[string]struct{}) {
+// keyStatus combines the parts' statuses as combine does, over the span
+// of the parts that count.
+func (e *combineEval) keyStatus(key string) keyResult {
+	met, partial, missing := 0, 0, 0
+	var out keyResult
 	for _, p := range e.parts {
-		p.(keyedEvaluator).addKeys(keys)
+		r := p.(keyedEvaluator).keyStatus(key)
+		switch r.status {
+		case StatusMet:
+			met++
+		case StatusPartial:
+			partial++
+		default:
+			missing++
+			continue
+		}
+		if out.first == 0 || (r.first != 0 && r.first < out.first) {
+			out.first = r.first
+		}
+		out.last = max(out.last, r.last)
+	}
+	n := len(e.parts)
+	switch {
+	case e.spec.all && met == n, !e.spec.all && met > 0:
+		out.status = StatusMet
+	case missing == n:
+		return keyResult{status: StatusMissing}
+	default:
+		out.status = StatusPartial
+	}
+	return out
+}
+
+func (e *combineEval) notify(fn func(string)) {
+	for _, p := range e.parts {
+		p.(keyedEvaluator).notify(fn)
 	}
 }
 
@@ -316,69 +381,70 @@ func (e *combineEval) addKeys(keys map[string]struct{}) {
 // every part (the one whose proof completed first), else the entity that
 // came closest. overall are the parts' verdicts over every entity: a
 // violated part makes the whole violated, and with no entity in progress
-// they say what is missing.
+// they say what is missing. Only the chosen entity's verdict is built.
 func (e *combineEval) keyedVerdict(w *world, overall []verdict) verdict {
 	if slices.ContainsFunc(overall, func(v verdict) bool { return v.status == StatusViolated }) {
 		return combine(overall, true)
 	}
-	keys := map[string]struct{}{}
-	e.addKeys(keys)
-	if len(keys) == 0 {
-		return combine(overall, true)
-	}
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
-	var best verdict
-	bestKey, bestScore := "", -1
-	for _, key := range sorted {
-		v, score := e.judgeKey(w, key)
-		if score > bestScore || (score == bestScore && earlier(v.evidence, best.evidence)) {
-			best, bestKey, bestScore = v, key, score
+	// What an entity shows only improves, so the best is the best of the
+	// last report or one of the entities changed since.
+	for key := range e.dirty {
+		r, score := e.scoreKey(key)
+		if score > e.bestScore || (score == e.bestScore && closerFirst(r, e.best, key, e.bestKey)) {
+			e.best, e.bestKey, e.bestScore = r, key, score
 		}
 	}
-	ent := w.m.entities[e.spec.by].name
-	if best.status == StatusMet {
-		best.why = fmt.Sprintf("all %d parts met for one %s (%s %s)", len(e.parts), ent, ent, bestKey)
-	} else {
-		best.why = fmt.Sprintf("no one %s met every part; %s %s: %s", ent, ent, bestKey, best.why)
+	clear(e.dirty)
+	if e.bestScore < 0 {
+		return combine(overall, true)
 	}
-	return best
+	bestKey := e.bestKey
+	v := e.forKey(w, bestKey)
+	ent := w.m.entities[e.spec.by].name
+	if v.status == StatusMet {
+		v.why = fmt.Sprintf("all %d parts met for one %s (%s %s)", len(e.parts), ent, ent, bestKey)
+	} else {
+		v.why = fmt.Sprintf("no one %s met every part; %s %s: %s", ent, ent, bestKey, v.why)
+	}
+	return v
 }
 
-// judgeKey combines the parts' verdicts for one entity and scores them:
-// met above everything, then the number of parts met, then partial ones.
-func (e *combineEval) judgeKey(w *world, key string) (verdict, int) {
-	vs := make([]verdict, len(e.parts))
+// scoreKey scores the parts for one entity: met above everything, then
+// the number of parts met, then the partial ones.
+func (e *combineEval) scoreKey(key string) (keyResult, int) {
 	score := 0
-	for i, p := range e.parts {
-		vs[i] = p.(keyedEvaluator).forKey(w, key)
-		switch vs[i].status {
+	for _, p := range e.parts {
+		switch p.(keyedEvaluator).keyStatus(key).status {
 		case StatusMet:
 			score += 2
 		case StatusPartial:
 			score++
 		}
 	}
-	v := combine(vs, true)
-	if v.status == StatusMet {
+	r := e.keyStatus(key)
+	if r.status == StatusMet {
 		score += 4 * len(e.parts)
 	}
-	return v, score
+	return r, score
 }
 
-// earlier reports whether evidence a was complete before b: its last call
-// came first (then its first call).
-func earlier(a, b []uint64) bool {
-	switch {
-	case len(b) == 0:
-		return len(a) > 0
-	case len(a) == 0:
-		return false
-	case a[len(a)-1] != b[len(b)-1]:
-		return a[len(a)-1] < b[len(b)-1]
+// closerFirst orders two entities of the same score: the evidence that
+// starts first, then the key. (An entity's first call never moves later,
+// so the order of an entity against the others only improves.)
+func closerFirst(a, b keyResult, aKey, bKey string) bool {
+	if a.first != b.first {
+		return a.first != 0 && (b.first == 0 || a.first < b.first)
 	}
-	return a[0] < b[0]
+	return aKey < bKey
+}
+
+// watchKeys makes the outermost keyed all note the entities its parts
+// change, for keyedVerdict.
+func (e *combineEval) watchKeys() {
+	e.dirty, e.bestScore = map[string]struct{}{}, -1
+	e.notify(func(key string) {
+		if _, ok := e.dirty[key]; !ok {
+			e.dirty[strings.Clone(key)] = struct{}{}
+		}
+	})
 }

@@ -93,8 +93,9 @@ type sequenceEval struct {
 	captured []value
 	// doneBy and bestBy keep, per entity, its first complete sequence and
 	// its furthest progress, when the sequence is a part of a composite
-	// keyed to one entity (rule_keyed.go).
+	// keyed to one entity (rule_keyed.go); onKey hears of each change.
 	doneBy, bestBy map[string][]uint64
+	onKey          func(string)
 }
 
 func (e *sequenceEval) observe(w *world, v *callView) {
@@ -172,7 +173,9 @@ func (e *sequenceEval) capture(w *world, v *callView, k int) bool {
 			if !isNum {
 				return false
 			}
-			x = numValue(f * cp.factor)
+			// A computed amount needs no text: it is compared as a
+			// number, never used as a key.
+			x = value{kind: kindNum, num: f * cp.factor}
 		} else if x.key() == "" {
 			return false
 		}
@@ -286,7 +289,10 @@ func (e *sequenceEval) advance(v *callView, key string, k int, vals []value) boo
 // keep stores in c the values step k captured.
 func (e *sequenceEval) keep(c *chain, k int, vals []value) {
 	for i, cp := range e.spec.steps[k].captures {
-		c.vars[cp.idx] = vals[i].clone()
+		if c.vars[cp.idx] = vals[i]; !cp.scaled {
+			// A scaled value's text is its own; another is the body's.
+			c.vars[cp.idx] = vals[i].clone()
+		}
 	}
 }
 
@@ -299,7 +305,16 @@ func (e *sequenceEval) noteBest(seqs []uint64, key string) {
 	if e.bestBy != nil {
 		if old, ok := e.bestBy[key]; !ok || further(seqs, old) {
 			e.bestBy[strings.Clone(key)] = slices.Clone(seqs)
+			e.changed(key)
 		}
+	}
+}
+
+// changed tells the composite the sequence is a part of that an entity's
+// verdict changed.
+func (e *sequenceEval) changed(key string) {
+	if e.onKey != nil {
+		e.onKey(key)
 	}
 }
 
@@ -318,11 +333,14 @@ func (e *sequenceEval) complete(seqs []uint64, key string) {
 	if e.doneBy != nil {
 		if old, ok := e.doneBy[key]; !ok || (old[len(old)-1] == last && slices.Compare(seqs, old) < 0) {
 			e.doneBy[strings.Clone(key)] = slices.Clone(seqs)
+			e.changed(key)
 		}
 	}
 }
 
 func (e *sequenceEval) held() int { return len(e.keys) + len(e.doneBy) + len(e.bestBy) }
+
+func (e *sequenceEval) notify(fn func(string)) { e.onKey = fn }
 
 // sweep forgets entities whose chains can no longer advance.
 func (e *sequenceEval) sweep(now time.Time) {

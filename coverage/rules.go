@@ -192,9 +192,11 @@ type callEval struct {
 	spec *callSpec
 	keyHits
 	// byKey counts per entity when the rule is a keyed part; cands is a
-	// buffer for the keys a call may name.
+	// buffer for the keys a call may name; onKey hears of each entity
+	// counted.
 	byKey map[string]*keyHits
 	cands []string
+	onKey func(string)
 }
 
 // keyHits are the calls that matched and those tried that did not.
@@ -302,12 +304,21 @@ func (s *combineSpec) newEval() evaluator {
 	for _, p := range s.parts {
 		e.parts = append(e.parts, p.newEval())
 	}
+	if s.outer {
+		e.watchKeys()
+	}
 	return e
 }
 
 type combineEval struct {
 	spec  *combineSpec
 	parts []evaluator
+	// For the outermost keyed all (rule_keyed.go): the entities changed
+	// since the last verdict, and the best entity so far.
+	dirty     map[string]struct{}
+	best      keyResult
+	bestKey   string
+	bestScore int
 }
 
 func (e *combineEval) observe(w *world, v *callView) {

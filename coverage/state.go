@@ -215,7 +215,8 @@ func (w *world) state(entity int, key string) *entState {
 	st := m[key]
 	if st == nil {
 		n := len(w.m.entities[entity].fields)
-		st = &entState{vals: make([]value, n), seen: make([]value, n)}
+		buf := make([]value, 2*n)
+		st = &entState{vals: buf[:n:n], seen: buf[n:]}
 		m[strings.Clone(key)] = st
 	}
 	return st
