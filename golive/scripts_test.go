@@ -253,3 +253,44 @@ func closedURL(t *testing.T) string {
 	ln.Close()
 	return "http://" + addr
 }
+
+// TestScriptsForAMatrixOfOnesOwn: a requirement evidence-proxy has no
+// script for is listed with its matrix steps in README.md, and the
+// scripts say that they were written for another matrix.
+func TestScriptsForAMatrixOfOnesOwn(t *testing.T) {
+	m, err := coverage.ParseMatrix([]byte(`extends: axys-v2
+id: acme-axys-v2
+version: "1.0"
+title: Acme
+drop: [row-4]
+requirements:
+  - id: X1
+    title: Cards listed by status
+    area: call-traces
+    basis: acme
+    rule:
+      call: GET /cards 2xx
+    steps:
+      - 'curl -sS "$PROXY/v2/cards?issuerCardStatus=1"'
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	set, err := golive.WriteScripts(golive.ScriptOptions{Report: coverage.NewEngine(m).Report(), Matrix: m, Dir: dir, Requirements: []string{"X1", "row-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(set.Unscripted, []string{"X1"}) || len(set.Scripts) != 1 || set.MatrixMismatch == "" {
+		t.Fatalf("%+v", set)
+	}
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"**X1** Cards listed by status", `curl -sS "$PROXY/v2/cards?issuerCardStatus=1"`, "written for matrix axys-v2"} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md lacks %q:\n%s", want, readme)
+		}
+	}
+}
