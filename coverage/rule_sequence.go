@@ -71,11 +71,34 @@ func (s *sequenceSpec) newEval() evaluator {
 }
 
 // chain is the progress of one entity through the steps, with the values
-// its steps captured (none until captured).
+// its steps captured (none until captured). Short sequences keep both in
+// the chain itself, so starting one is one allocation.
 type chain struct {
-	start time.Time
-	seqs  []uint64
-	vars  []value
+	start  time.Time
+	seqs   []uint64
+	vars   []value
+	seqBuf [5]uint64
+	varBuf [1]value
+}
+
+// newChain starts a chain at call v for a sequence of n steps and nv
+// captured values.
+func newChain(v *callView, n, nv int) *chain {
+	c := &chain{start: v.start}
+	if n <= len(c.seqBuf) {
+		c.seqs = c.seqBuf[:1:n]
+	} else {
+		c.seqs = make([]uint64, 1, n)
+	}
+	c.seqs[0] = v.seq
+	switch {
+	case nv == 0:
+	case nv <= len(c.varBuf):
+		c.vars = c.varBuf[:nv:nv]
+	default:
+		c.vars = make([]value, nv)
+	}
+	return c
 }
 
 type sequenceEval struct {
@@ -257,11 +280,7 @@ func (e *sequenceEval) advance(v *callView, key string, k int, vals []value) boo
 			prog = make([]*chain, len(e.spec.steps))
 			e.keys[strings.Clone(key)] = prog
 		}
-		c := &chain{start: v.start, seqs: make([]uint64, 1, len(e.spec.steps))}
-		c.seqs[0] = v.seq
-		if len(e.spec.vars) > 0 {
-			c.vars = make([]value, len(e.spec.vars))
-		}
+		c := newChain(v, len(e.spec.steps), len(e.spec.vars))
 		e.keep(c, k, vals)
 		prog[0] = c
 		e.noteBest(c.seqs, key)
