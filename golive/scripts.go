@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
 )
@@ -35,8 +36,8 @@ type ScriptOptions struct {
 	// files of the same names are replaced.
 	Dir string
 	// Requirements, when set, are the only requirements written, whatever
-	// their status (with the parts a requires rule names, unless met). Empty
-	// means every missing and partial requirement.
+	// their status, with every part their requires rules name. Empty means
+	// every requirement not met, with the parts not met.
 	Requirements []string
 	// ToolVersion goes into each script's header and User-Agent; empty
 	// means "dev".
@@ -146,9 +147,9 @@ func planScripts(o ScriptOptions, cat *catalog) (*scriptPlan, error) {
 	return p, nil
 }
 
-// choose returns the requirements to write: those asked for, or every
-// one not met (the violated ones are only listed), and the parts of
-// composites among them that are not met.
+// choose returns the requirements to write: those asked for with all the
+// parts their requires rules name, or every one not met (the violated
+// ones are only listed) with the parts that are not met.
 func (p *scriptPlan) choose() (map[string]bool, error) {
 	chosen := map[string]bool{}
 	for _, id := range p.o.Requirements {
@@ -166,13 +167,17 @@ func (p *scriptPlan) choose() (map[string]bool, error) {
 	}
 	for id := range chosen {
 		for _, part := range p.o.Matrix.Requires(id) {
-			if p.status(part) != coverage.StatusMet {
+			if p.explicit() || p.status(part) != coverage.StatusMet {
 				chosen[part] = true
 			}
 		}
 	}
 	return chosen, nil
 }
+
+// explicit reports whether the requirements were named: then they are
+// written whatever their status, with all their parts.
+func (p *scriptPlan) explicit() bool { return len(p.o.Requirements) > 0 }
 
 // status is a requirement's status in the report (missing when the report
 // does not list it).
@@ -192,13 +197,7 @@ func (p *scriptPlan) add(r coverage.Requirement) {
 	}
 	s := Script{Requirement: r.ID, Title: r.Title, File: r.ID + ".sh", Status: st}
 	if parts := p.o.Matrix.Requires(r.ID); len(parts) > 0 {
-		s.Kind = ScriptComposite
-		for _, part := range parts {
-			if p.status(part) != coverage.StatusMet {
-				s.Runs = append(s.Runs, part)
-			}
-		}
-		p.set.Scripts = append(p.set.Scripts, s)
+		p.addComposite(s, parts)
 		return
 	}
 	e, ok := p.cat.entry(r.ID)
@@ -214,6 +213,33 @@ func (p *scriptPlan) add(r coverage.Requirement) {
 		}
 		p.set.Scripts = append(p.set.Scripts, s)
 	}
+}
+
+// addComposite adds the script of a requirement whose rule requires
+// others: it runs the scripts of those parts that have one (and, unless
+// the requirements were named, are not met). Without any, the requirement
+// is explained instead.
+func (p *scriptPlan) addComposite(s Script, parts []string) {
+	s.Kind = ScriptComposite
+	var without []string
+	for _, part := range parts {
+		if !p.explicit() && p.status(part) == coverage.StatusMet {
+			continue
+		}
+		e, ok := p.cat.entry(part)
+		if !ok || e.Manual != "" || p.status(part) == coverage.StatusViolated {
+			without = append(without, part)
+			continue
+		}
+		s.Runs = append(s.Runs, part)
+		s.EmulatorOnly = s.EmulatorOnly || p.cat.emulatorOnly(e)
+	}
+	if len(s.Runs) == 0 {
+		p.set.Manual = append(p.set.Manual, Explanation{Requirement: s.Requirement, Title: s.Title,
+			Why: "It is met when " + strings.Join(parts, ", ") + " are; no script can produce " + strings.Join(without, ", ") + " (see them)."})
+		return
+	}
+	p.set.Scripts = append(p.set.Scripts, s)
 }
 
 // outFile is one file WriteScripts writes.

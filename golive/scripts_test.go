@@ -166,7 +166,7 @@ func TestScriptSelection(t *testing.T) {
 		{name: "gaps only", report: with(map[string]coverage.Status{"row-2": coverage.StatusPartial, "E404": coverage.StatusMissing}), want: []string{"row-2", "E404"}},
 		{name: "composite with its unmet parts", report: with(map[string]coverage.Status{"C17": coverage.StatusMissing, "E429": coverage.StatusMissing}), want: []string{"C17", "E429"}},
 		{name: "violated gets none", report: with(map[string]coverage.Status{"E5xx": coverage.StatusViolated, "G2": coverage.StatusMissing}), want: []string{"G2"}, viol: []string{"E5xx"}},
-		{name: "asked for, met or not", report: with(nil), ids: []string{"row-1", "L4"}, want: []string{"row-1", "L4"}},
+		{name: "asked for, met or not", report: with(nil), ids: []string{"row-1", "L4"}, want: []string{"row-1", "row-8", "L4"}},
 		{name: "unknown id", report: with(nil), ids: []string{"row-99"}, err: golive.ErrUnknownRequirement},
 	}
 	for _, tt := range tests {
@@ -292,5 +292,37 @@ requirements:
 		if !strings.Contains(string(readme), want) {
 			t.Errorf("README.md lacks %q:\n%s", want, readme)
 		}
+	}
+}
+
+// TestCompositeOfPartsWithoutScripts: a requirement that requires only
+// parts no script can produce is explained, not given an empty script.
+func TestCompositeOfPartsWithoutScripts(t *testing.T) {
+	m, err := coverage.ParseMatrix([]byte(`extends: axys-v2
+id: acme
+version: "1"
+title: Acme
+requirements:
+  - id: X2
+    title: Every admin decline and error handled
+    area: error-handling
+    basis: acme
+    rule:
+      requires: [row-4, row-5]
+    steps: ['# see row-4 and row-5']
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := golive.WriteScripts(golive.ScriptOptions{Report: coverage.NewEngine(m).Report(), Matrix: m, Dir: t.TempDir(), Requirements: []string{"X2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manual []string
+	for _, e := range set.Manual {
+		manual = append(manual, e.Requirement)
+	}
+	if len(set.Scripts) != 0 || !slices.Equal(manual, []string{"row-4", "row-5", "X2"}) {
+		t.Errorf("scripts %+v, manual %v", set.Scripts, manual)
 	}
 }
