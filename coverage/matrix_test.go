@@ -245,7 +245,8 @@ func TestLoadMatrixErrors(t *testing.T) {
 // canonical form that parses back to itself.
 func FuzzParseMatrix(f *testing.F) {
 	files, _ := filepath.Glob("testdata/matrix/*.yaml")
-	for _, p := range files {
+	lints, _ := filepath.Glob("testdata/lint/*.yaml")
+	for _, p := range append(files, lints...) {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
 		}
@@ -263,6 +264,11 @@ func FuzzParseMatrix(f *testing.F) {
 		again, err := ParseMatrix(m.Canonical())
 		if err != nil || again.Ref() != m.Ref() {
 			t.Fatalf("canonical form does not parse back: %v", err)
+		}
+		for _, w := range m.Lint() {
+			if w.Line <= 0 || w.Requirement == "" {
+				t.Fatalf("lint warning without a line or requirement: %v", w)
+			}
 		}
 		NewEngine(m).Report()
 	})

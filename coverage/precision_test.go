@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -227,6 +228,32 @@ requirements:
 		checkResult(t, result(t, classify(t, m, tr.recs), "L10"), StatusMet, ev(1, 2))
 		if ws := m.Lint(); len(ws) != 1 || ws[0].Kind != lintUnkeyed || ws[0].Line != 11 {
 			t.Errorf("lint %v", ws)
+		}
+	})
+}
+
+// FuzzObserveCall feeds the built-in matrix a call with any method, path,
+// status and bodies between two calls it knows, and checks the engine
+// neither panics nor answers differently for the same records.
+func FuzzObserveCall(f *testing.F) {
+	f.Add("GET", "/cards/transactions?cardId=8001", 200, "", `{"items":[{"cardId":8001,"transId":"5000001","status":4}],"total":1}`)
+	f.Add("PUT", "/cardholders/10001/kyc-submit", 200, "", `{"status":"success"}`)
+	f.Add("POST", "/staging/kyc/validate", 200, `{"cardholderId":10001,"result":"pass"}`, `{"status":"success","result":{}}`)
+	f.Add("PUT", "/cards/8001/status", 409, `{"newStatus":3}`, `{"status":"error","message":"x"}`)
+	f.Add("POST", "/wallets/transfer", 200, `{"sourceWalletId":3001,"destinationType":0}`, `{"transId":1}`)
+	f.Add("PATCH", "/cardholders/10001/extra", 404, `{"a":[`, `{"items":[{"cardId":`)
+	m := DefaultMatrix()
+	f.Fuzz(func(t *testing.T, method, path string, status int, req, resp string) {
+		if status < 0 || status > 999 {
+			return
+		}
+		tr := newTrace()
+		tr.spend(8001, 4)
+		tr.call(method, path, status, req, resp)
+		tr.holder(10001, 3)
+		a, b := classify(t, m, tr.recs).Requirements, classify(t, m, tr.recs).Requirements
+		if !reflect.DeepEqual(a, b) {
+			t.Fatal("the same records gave two verdicts")
 		}
 	})
 }
