@@ -52,8 +52,15 @@ func TestServeAdminDoors(t *testing.T) {
 			}
 		})
 	}
+	_, _, err := runCmd(t, "coverage", "--from", "http://"+s.admin, "--format", "json")
+	if err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("coverage --from without the token: %v", err)
+	}
+	if cov, _, err := runCmd(t, "coverage", "--from", "http://"+s.admin, "--admin-token-file", token, "--format", "json"); err != nil || !strings.Contains(cov, `"records": 0`) {
+		t.Errorf("coverage --from with the token: %v\n%.300s", err, cov)
+	}
 	out := filepath.Join(t.TempDir(), "b.tar.zst")
-	err := run(context.Background(), []string{"export", "--from", "http://" + s.admin, "--out", out, "--data-dir", dataDir}, io.Discard, io.Discard)
+	err = run(context.Background(), []string{"export", "--from", "http://" + s.admin, "--out", out, "--data-dir", dataDir}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("export --from without the token: %v", err)
 	}
@@ -61,5 +68,17 @@ func TestServeAdminDoors(t *testing.T) {
 	err = run(context.Background(), []string{"export", "--from", "http://" + s.admin, "--admin-token-file", token, "--out", out, "--data-dir", dataDir}, &stdout, io.Discard)
 	if err != nil || !strings.Contains(stdout.String(), "wrote "+out) {
 		t.Errorf("export --from with the token: %v, %q", err, stdout.String())
+	}
+}
+
+// TestServeSnapshotReserve: --snapshot-reserve reaches the store: a
+// snapshot that would leave less free space is refused, saying why.
+func TestServeSnapshotReserve(t *testing.T) {
+	p := newServePKI(t)
+	s := startServe(t, append(p.args(t.TempDir(), p.goodCert, p.goodKey), "--snapshot-reserve", "4611686018427387904"))
+	defer s.stop(t)
+	status, body := get(t, "http://"+s.admin+"/snapshot")
+	if status != http.StatusServiceUnavailable || !strings.Contains(body, "not enough free space") {
+		t.Errorf("/snapshot with a 4 EiB reserve: %d %q", status, body)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/evidence-proxy/evidence-proxy/proxy"
 )
 
 // checkConfig is serve --check-config: every check a start makes, short of
@@ -23,6 +24,9 @@ func checkConfig(ctx context.Context, w io.Writer, cfg serveConfig, src sources,
 	pre := runPreflight(cfg)
 	pre.do("listen "+cfg.Listen, func() (string, error) { return canBind(cfg.Listen) })
 	pre.do("admin-listen "+cfg.AdminListen, func() (string, error) { return canBind(cfg.AdminListen) })
+	if cfg.otlpEnabled() {
+		pre.do("otlp-listen "+cfg.OTLPListen, func() (string, error) { return canBind(cfg.OTLPListen) })
+	}
 	if probe {
 		pre.do("upstream probe", func() (string, error) { return probeUpstream(ctx, pre) })
 	}
@@ -64,30 +68,36 @@ func canBind(addr string) (string, error) {
 }
 
 // probeUpstream makes a TLS handshake with the upstream using the client
-// certificate and the transport's trust roots, and describes the server's
-// certificate.
+// certificate and the transport's trust roots (proxy.ProbeUpstream: no
+// request is sent), and describes the server's certificate, or says why
+// the upstream refused.
 func probeUpstream(ctx context.Context, pre *preflight) (string, error) {
 	if pre.transport == nil || pre.upstream == nil {
 		return "", errors.New("not probed: the client certificate or the upstream did not load")
 	}
-	host := pre.upstream.Host
-	if pre.upstream.Port() == "" {
-		host = net.JoinHostPort(pre.upstream.Hostname(), "443")
-	}
-	conf := pre.transport.TLSClientConfig.Clone()
-	conf.ServerName = pre.upstream.Hostname()
-	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: pre.cfg.DialTimeout}, Config: conf}
-	ctx, cancel := context.WithTimeout(ctx, pre.cfg.DialTimeout)
-	defer cancel()
-	conn, err := d.DialContext(ctx, "tcp", host)
+	r, err := proxy.ProbeUpstream(ctx, proxy.ProbeOptions{
+		URL: pre.upstream, TLSConfig: pre.transport.TLSClientConfig, Timeout: pre.cfg.DialTimeout,
+	})
 	if err != nil {
-		return "", fmt.Errorf("TLS handshake with %s: %w", host, err)
+		if r.Diagnosis == "" {
+			return "", err
+		}
+		return "", fmt.Errorf("%s: %s", r.Addr, r.Diagnosis)
 	}
-	defer conn.Close()
-	st := conn.(*tls.Conn).ConnectionState()
-	leaf := st.PeerCertificates[0]
-	return fmt.Sprintf("%s %s: server certificate %s, issued by %s, expires %s",
-		host, tls.VersionName(st.Version), leaf.Subject, leaf.Issuer, leaf.NotAfter.UTC().Format(time.DateOnly)), nil
+	return describeProbe(r), nil
+}
+
+// describeProbe is one line about a probe that succeeded.
+func describeProbe(r proxy.ProbeResult) string {
+	s := r.Addr + " " + r.TLSVersion
+	if len(r.Chain) > 0 {
+		leaf := r.Chain[0]
+		s += fmt.Sprintf(": server certificate %s, issued by %s, expires %s", leaf.Subject, leaf.Issuer, leaf.NotAfter.Format(time.DateOnly))
+	}
+	if r.ClientCertRequested {
+		s += "; our client certificate was requested and accepted"
+	}
+	return s
 }
 
 // writeEffectiveConfig prints every configuration value, its source, with
@@ -106,7 +116,7 @@ func writeEffectiveConfig(lw *lineWriter, cfg serveConfig, src sources) {
 	sort.Strings(names)
 	lw.printf("effective configuration:")
 	for _, name := range names {
-		v := fs.Lookup(name).Value.String()
+		v := strings.Join(flagValues(fs.Lookup(name)), ", ")
 		if name == "api-key" && v != "" {
 			v = fmt.Sprintf("**** (%d characters)", len(v))
 		}

@@ -72,9 +72,13 @@ func TestCheckConfigTraps(t *testing.T) {
 	}{
 		{name: "port in use", extra: []string{"--listen", busy}, want: []string{"listen " + busy, "address already in use"}},
 		{name: "admin port in use", extra: []string{"--admin-listen", busy}, want: []string{"admin-listen " + busy, "address already in use"}},
+		{name: "event port in use", extra: []string{"--otlp-listen", busy}, want: []string{"otlp-listen " + busy, "address already in use"}},
+		{name: "access log in a missing directory", extra: []string{"--access-log", filepath.Join(t.TempDir(), "nope", "access.log")}, want: []string{"--access-log", "does not exist"}},
+		{name: "access log that is a directory", extra: []string{"--access-log", t.TempDir()}, want: []string{"--access-log", "not a regular file"}},
+		{name: "redaction rules with an unknown key", extra: []string{"--redact-rules", writeSecret(t, "fields: [ssn]\nheadrs: [X-A]\n")}, want: []string{"redaction rules", "--redact-rules", "headrs"}},
 		{name: "locked store", dataDir: lockedDir, want: []string{"store is locked", "another sidecar is running on " + lockedDir}},
 		{name: "CA that does not permit a host", dataDir: caDir, extra: []string{"--allow-host", "other.staging.example"},
-			want: []string{"does not permit other.staging.example", "delete", "ca-cert.pem"}},
+			want: []string{"does not permit other.staging.example", "run evidence-proxy ca rotate", "ca-cert.pem"}},
 		{name: "world-readable client key", key: copyWithMode(t, p.goodKey, 0o644), want: []string{"readable by group or others (mode 0644)", "chmod 600"}},
 		{name: "group-readable client key", key: copyWithMode(t, p.goodKey, 0o640), want: []string{"readable by group or others (mode 0640)"}},
 		{name: "missing client key", key: filepath.Join(t.TempDir(), "nope.key"), want: []string{"nope.key", "no such file"}},
@@ -82,7 +86,7 @@ func TestCheckConfigTraps(t *testing.T) {
 		{name: "empty api key file", extra: []string{"--api-key-file", writeSecret(t, "\n")}, want: []string{"--api-key-file", "empty"}},
 		{name: "world-readable api key file", extra: []string{"--api-key-file", copyWithMode(t, writeSecret(t, "k\n"), 0o604)}, want: []string{"mode 0604", "chmod 600"}},
 		{name: "world-readable admin token", extra: []string{"--admin-token-file", copyWithMode(t, writeSecret(t, "k\n"), 0o644)}, want: []string{"--admin-token-file", "chmod 600"}},
-		{name: "bad upstream", extra: []string{"--probe"}, want: []string{"upstream probe", "TLS handshake with 127.0.0.1:1", "connection refused"}},
+		{name: "bad upstream", extra: []string{"--probe"}, want: []string{"upstream probe", "127.0.0.1:1: the upstream could not be reached", "connection refused"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,7 +135,7 @@ func TestCheckConfigEffective(t *testing.T) {
 		t.Fatal(err)
 	}
 	stdout, _, err := runCmd(t, "serve", "--check-config", "--probe", "--config", cfgFile,
-		"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--upstream", upstream,
+		"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--otlp-listen", "127.0.0.1:0", "--upstream", upstream,
 		"--data-dir", filepath.Join(t.TempDir(), "data"),
 		"--client-cert", filepath.Join(certs.dir, "client.pem"), "--client-key", filepath.Join(certs.dir, "client.key"),
 		"--upstream-ca", filepath.Join(certs.dir, "ca.pem"))
@@ -188,6 +192,7 @@ func TestServeCreatesNothingWhenItCannotStart(t *testing.T) {
 	}{
 		{name: "busy proxy port", extra: []string{"--listen", busy}, want: "address already in use"},
 		{name: "busy admin port", extra: []string{"--admin-listen", busy}, want: "address already in use"},
+		{name: "busy event port", extra: []string{"--otlp-listen", busy}, want: "otlp listen"},
 		{name: "world-readable key", key: copyWithMode(t, p.goodKey, 0o644), want: "chmod 600"},
 		{name: "open proxy", extra: []string{"--listen", "0.0.0.0:0"}, want: "beyond loopback"},
 	}

@@ -20,8 +20,8 @@ var update = flag.Bool("update", false, "rewrite the golden --help files in test
 func helpCommands() [][]string {
 	return [][]string{
 		{}, {"serve"}, {"demo"}, {"emulate"}, {"coverage"}, {"export"}, {"verify"}, {"merge"},
-		{"ca"}, {"matrix"}, {"matrix", "show"}, {"matrix", "check"}, {"version"}, {"healthcheck"},
-		{"completion"}, {"help"},
+		{"ca"}, {"ca", "rotate"}, {"matrix"}, {"matrix", "show"}, {"matrix", "check"}, {"version"}, {"healthcheck"},
+		{"compact"}, {"event"}, {"completion"}, {"help"},
 	}
 }
 

@@ -44,10 +44,28 @@ type serveConfig struct {
 	IdleTimeout                 time.Duration `yaml:"idle-timeout"`
 	ShutdownTimeout             time.Duration `yaml:"shutdown-timeout"`
 	LogLevel                    string        `yaml:"log-level"`
+	AccessLog                   string        `yaml:"access-log"`
+	UpstreamProbeInterval       time.Duration `yaml:"upstream-probe-interval"`
+	SnapshotReserve             int64         `yaml:"snapshot-reserve"`
+	OTLPListen                  string        `yaml:"otlp-listen"`
+	OTLPHosts                   stringList    `yaml:"otlp-host"`
+	EventAttributes             stringList    `yaml:"event-attribute"`
+	RedactFields                specList      `yaml:"redact-field"`
+	RedactRules                 string        `yaml:"redact-rules"`
+	RedactPresets               stringList    `yaml:"redact-preset"`
 }
 
 // defaultUpstream is Axys staging.
 const defaultUpstream = "https://staging.api.axyscards.com/v2"
+
+// otlpOff is the --otlp-listen value that turns the event receiver off
+// (an empty value does too).
+const otlpOff = "off"
+
+// otlpEnabled reports whether serve runs the event receiver.
+func (c *serveConfig) otlpEnabled() bool {
+	return c.OTLPListen != "" && c.OTLPListen != otlpOff
+}
 
 func defaultServeConfig() serveConfig {
 	return serveConfig{
@@ -64,6 +82,10 @@ func defaultServeConfig() serveConfig {
 		IdleTimeout:     90 * time.Second,
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",
+
+		UpstreamProbeInterval: 30 * time.Second,
+		SnapshotReserve:       64 << 20,
+		OTLPListen:            "127.0.0.1:4318",
 	}
 }
 
@@ -102,3 +124,39 @@ func (s *stringList) Set(v string) error {
 
 // Type is the value's name in help.
 func (s *stringList) Type() string { return "list" }
+
+// Append, Replace and GetSlice make it a pflag.SliceValue.
+func (s *stringList) Append(v string) error { return s.Set(v) }
+
+func (s *stringList) Replace(vs []string) error {
+	*s = append(stringList(nil), vs...)
+	return nil
+}
+
+func (s *stringList) GetSlice() []string { return *s }
+
+// specList is a repeatable flag whose values are taken whole: a
+// --redact-field pattern or JSON path may hold a comma.
+type specList []string
+
+func (s *specList) String() string { return strings.Join(*s, " ") }
+
+func (s *specList) Set(v string) error {
+	if v = strings.TrimSpace(v); v != "" {
+		*s = append(*s, v)
+	}
+	return nil
+}
+
+// Type is the value's name in help.
+func (s *specList) Type() string { return "list" }
+
+// Append, Replace and GetSlice make it a pflag.SliceValue.
+func (s *specList) Append(v string) error { return s.Set(v) }
+
+func (s *specList) Replace(vs []string) error {
+	*s = append(specList(nil), vs...)
+	return nil
+}
+
+func (s *specList) GetSlice() []string { return *s }

@@ -39,7 +39,7 @@ func (f *serveFlags) bind(fs *pflag.FlagSet, checks bool) {
 	f.cfg = defaultServeConfig()
 	c := &f.cfg
 	fs.StringVar(&c.Listen, "listen", c.Listen, "proxy listener `ADDR` (base-URL and HTTPS_PROXY modes); beyond loopback it needs --require-client-ca or --allow-unauthenticated-clients")
-	fs.StringVar(&c.AdminListen, "admin-listen", c.AdminListen, "admin listener `ADDR`: /metrics /healthz /readyz /coverage /snapshot; beyond loopback it needs --admin-token-file")
+	fs.StringVar(&c.AdminListen, "admin-listen", c.AdminListen, "admin listener `ADDR`: /metrics /healthz /readyz /coverage /snapshot /ca.pem; beyond loopback it needs --admin-token-file")
 	fs.StringVar(&c.AdminTokenFile, "admin-token-file", c.AdminTokenFile, "`FILE` holding the bearer token admin clients must send (every path but /healthz, /readyz, /metrics and /ca.pem)")
 	fs.Var(&c.AdminHosts, "admin-host", "extra Host `NAME` the admin listener answers besides loopback names and IP addresses (repeatable)")
 	fs.StringVar(&c.Upstream, "upstream", c.Upstream, "upstream base `URL`")
@@ -51,8 +51,8 @@ func (f *serveFlags) bind(fs *pflag.FlagSet, checks bool) {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "`DIR` for the store, the interception CA and the keys (created at the first start)")
 	fs.StringVar(&c.Durability, "durability", c.Durability, "`MODE`: sync answers after the record is fsynced; async answers at once, with a bounded queue (gaps recorded)")
 	fs.IntVar(&c.QueueSize, "queue-size", c.QueueSize, "async durability: `RECORDS` queued before gaps are recorded")
-	fs.Var(&c.AllowHosts, "allow-host", "staging `HOST` to forward to (repeatable; the upstream's host is always allowed)")
-	fs.Var(&c.PassthroughHost, "passthrough-host", "`HOST` tunnelled blind on CONNECT, counted, not recorded (repeatable)")
+	fs.Var(&c.AllowHosts, "allow-host", "staging `HOST[:PORT]` to forward to, port 443 when none (repeatable; the upstream is always allowed on its own port)")
+	fs.Var(&c.PassthroughHost, "passthrough-host", "`HOST[:PORT]` tunnelled blind on CONNECT, counted, not recorded; port 443 when none (repeatable)")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "serve the proxy listener over TLS with this certificate `FILE` (PEM)")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "key `FILE` of --tls-cert (PEM, owner-only)")
 	fs.StringVar(&c.RequireClientCA, "require-client-ca", c.RequireClientCA, "require app client certificates signed by this CA `FILE` (PEM; needs --tls-cert)")
@@ -64,6 +64,11 @@ func (f *serveFlags) bind(fs *pflag.FlagSet, checks bool) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "idle keep-alive connections are closed after this")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long SIGTERM waits for in-flight calls")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "`LEVEL`: debug, info, warn or error")
+	fs.StringVar(&c.AccessLog, "access-log", c.AccessLog, "append one JSON line per call (seq, method, endpoint template, status, duration, error kind, mode; never bodies or secrets) to `FILE`, or - for stderr")
+	fs.DurationVar(&c.UpstreamProbeInterval, "upstream-probe-interval", c.UpstreamProbeInterval, "while the upstream is marked unhealthy, probe it this often (a TLS handshake, no request), so /readyz recovers without app traffic")
+	fs.Int64Var(&c.SnapshotReserve, "snapshot-reserve", c.SnapshotReserve, "`BYTES` of free space a /snapshot copy must leave in the data directory; -1: no check")
+	c.bindEvents(fs)
+	c.bindRedaction(fs)
 	fs.StringVar(&f.configPath, "config", "", "YAML configuration `FILE` (keys are the flag names; unknown keys are errors)")
 	if checks {
 		fs.BoolVar(&f.check, "check-config", false, "check everything a start checks (files, keys, ports, store lock, CA), print the effective configuration and exit")
@@ -86,13 +91,13 @@ func envName(flag string) string {
 // each value came from.
 func (f *serveFlags) load(fs *pflag.FlagSet, environ []string) (serveConfig, sources, error) {
 	src := sources{}
-	explicit := map[string]string{}
+	explicit := map[string][]string{}
 	fs.VisitAll(func(fl *pflag.Flag) {
 		if !notConfig(fl.Name) {
 			src[fl.Name] = "default"
 		}
 	})
-	fs.Visit(func(fl *pflag.Flag) { explicit[fl.Name] = fl.Value.String() })
+	fs.Visit(func(fl *pflag.Flag) { explicit[fl.Name] = flagValues(fl) })
 	if f.configPath != "" {
 		if err := f.loadFile(src); err != nil {
 			return f.cfg, nil, err
@@ -102,7 +107,7 @@ func (f *serveFlags) load(fs *pflag.FlagSet, environ []string) (serveConfig, sou
 		return f.cfg, nil, err
 	}
 	for name, v := range explicit {
-		if err := setFlag(fs.Lookup(name), v); err != nil {
+		if err := restoreFlag(fs.Lookup(name), v); err != nil {
 			return f.cfg, nil, newUsageError("--%s: %v", name, err)
 		}
 		if _, ok := src[name]; ok {
@@ -132,16 +137,35 @@ func (f *serveFlags) loadFile(src sources) error {
 
 // setFlag sets a flag to v; a list is replaced, not appended to.
 func setFlag(fl *pflag.Flag, v string) error {
-	if sl, ok := fl.Value.(*stringList); ok {
-		*sl = nil
+	if l, ok := fl.Value.(pflag.SliceValue); ok {
+		if err := l.Replace(nil); err != nil {
+			return err
+		}
 	}
 	return fl.Value.Set(v)
+}
+
+// flagValues are a flag's values as given: a list's items, or the one
+// value.
+func flagValues(fl *pflag.Flag) []string {
+	if l, ok := fl.Value.(pflag.SliceValue); ok {
+		return append([]string(nil), l.GetSlice()...)
+	}
+	return []string{fl.Value.String()}
+}
+
+// restoreFlag gives a flag the values flagValues returned.
+func restoreFlag(fl *pflag.Flag, values []string) error {
+	if l, ok := fl.Value.(pflag.SliceValue); ok {
+		return l.Replace(values)
+	}
+	return fl.Value.Set(values[0])
 }
 
 // applyEnv sets every flag not given on the command line from its
 // EVIDENCE_PROXY_* variable. An EVIDENCE_PROXY_* variable that names no flag
 // is an error, like an unknown YAML key.
-func applyEnv(fs *pflag.FlagSet, environ []string, explicit map[string]string, src sources) error {
+func applyEnv(fs *pflag.FlagSet, environ []string, explicit map[string][]string, src sources) error {
 	var unknown []string
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")

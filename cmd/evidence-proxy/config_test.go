@@ -58,6 +58,22 @@ func TestLoadServeConfig(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "redact-field values are kept whole, and flags replace the environment's",
+			args: []string{"--redact-field", "regex:A{1,3}", "--redact-field", "json:$['a,b']", "--allow-host", "x.example,y.example"},
+			env:  []string{"EVIDENCE_PROXY_REDACT_FIELD=env-field", "EVIDENCE_PROXY_REDACT_PRESET=pii"},
+			check: func(t *testing.T, c serveConfig) {
+				if got := strings.Join(c.RedactFields, "|"); got != "regex:A{1,3}|json:$['a,b']" {
+					t.Errorf("redact fields = %q", got)
+				}
+				if got := c.RedactPresets.String(); got != "pii" {
+					t.Errorf("redact presets = %q, want the environment's", got)
+				}
+				if got := c.AllowHosts.String(); got != "staging.api.axyscards.com,x.example,y.example" { // flags add to the default
+					t.Errorf("allow hosts = %q", got)
+				}
+			},
+		},
 		{name: "unknown yaml key", args: []string{"--config", "testdata/config/unknown-key.yaml"}, wantErr: "field listn not found"},
 		{name: "bad yaml type", args: []string{"--config", "testdata/config/bad-type.yaml"}, wantErr: "cannot unmarshal"},
 		{name: "missing config file", args: []string{"--config", "testdata/config/nope.yaml"}, wantErr: "no such file"},
@@ -114,6 +130,21 @@ func TestServeConfigValidate(t *testing.T) {
 		{name: "admin beyond loopback", mutate: func(c *serveConfig) { c.AdminListen = "0.0.0.0:9090" }, wantErr: "--admin-listen 0.0.0.0:9090 is beyond loopback: its /snapshot"},
 		{name: "admin beyond loopback with a token", mutate: func(c *serveConfig) { c.AdminListen = "0.0.0.0:9090"; c.AdminTokenFile = "token" }},
 		{name: "admin host with a port", mutate: func(c *serveConfig) { c.AdminHosts = stringList{"admin.svc:9090"} }, wantErr: `--admin-host "admin.svc:9090"`},
+		{name: "event receiver beyond loopback", mutate: func(c *serveConfig) { c.OTLPListen = "0.0.0.0:4318" }, wantErr: "--otlp-listen 0.0.0.0:4318 is beyond loopback"},
+		{name: "event receiver beyond loopback with a token", mutate: func(c *serveConfig) { c.OTLPListen = "0.0.0.0:4318"; c.AdminTokenFile = "token" }},
+		{name: "event receiver off", mutate: func(c *serveConfig) { c.OTLPListen = "off" }},
+		{name: "event receiver off by an empty address", mutate: func(c *serveConfig) { c.OTLPListen = "" }},
+		{name: "bad event receiver address", mutate: func(c *serveConfig) { c.OTLPListen = "4318" }, wantErr: `--otlp-listen "4318"`},
+		{name: "event host with a scheme", mutate: func(c *serveConfig) { c.OTLPHosts = stringList{"http://app"} }, wantErr: `--otlp-host "http://app"`},
+		{name: "event attribute mapping", mutate: func(c *serveConfig) { c.EventAttributes = stringList{"card_ref=axys.card_id", "acct=axys.wallet_id"} }},
+		{name: "event attribute to an undocumented name", mutate: func(c *serveConfig) { c.EventAttributes = stringList{"card_ref=axys.card"} }, wantErr: "--event-attribute"},
+		{name: "event attribute without a target", mutate: func(c *serveConfig) { c.EventAttributes = stringList{"card_ref"} }, wantErr: "want APP_NAME=axys.NAME"},
+		{name: "redaction fields", mutate: func(c *serveConfig) {
+			c.RedactFields = specList{"ssn", "header:X-Program-Ref", "regex:ACCT-[0-9]{4,8}", "$.a.b"}
+		}},
+		{name: "bad redaction regex", mutate: func(c *serveConfig) { c.RedactFields = specList{"regex:("} }, wantErr: "--redact-field"},
+		{name: "unknown redaction preset", mutate: func(c *serveConfig) { c.RedactPresets = stringList{"gdpr"} }, wantErr: `--redact-preset "gdpr": unknown (known: pii)`},
+		{name: "zero probe interval", mutate: func(c *serveConfig) { c.UpstreamProbeInterval = 0 }, wantErr: "--upstream-probe-interval"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

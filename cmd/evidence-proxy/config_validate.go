@@ -53,7 +53,8 @@ func (c *serveConfig) validate() error {
 	if c.DataDir == "" {
 		add("--data-dir: required")
 	}
-	for name, d := range map[string]time.Duration{"dial-timeout": c.DialTimeout, "response-header-timeout": c.HeaderTimeout, "idle-timeout": c.IdleTimeout, "shutdown-timeout": c.ShutdownTimeout} {
+	for name, d := range map[string]time.Duration{"dial-timeout": c.DialTimeout, "response-header-timeout": c.HeaderTimeout, "idle-timeout": c.IdleTimeout,
+		"shutdown-timeout": c.ShutdownTimeout, "upstream-probe-interval": c.UpstreamProbeInterval} {
 		if d <= 0 {
 			add("--%s %s: must be positive", name, d)
 		}
@@ -62,6 +63,8 @@ func (c *serveConfig) validate() error {
 		add("--log-level: %w", err)
 	}
 	errs = append(errs, c.validateExposure()...)
+	errs = append(errs, c.validateEvents()...)
+	errs = append(errs, c.validateRedaction()...)
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
 }

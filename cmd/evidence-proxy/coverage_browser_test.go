@@ -33,7 +33,7 @@ func TestLiveCoverageInChromium(t *testing.T) {
 	if err := os.WriteFile(ca, emu.CA.CertPEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := startServe(t, []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+	s := startServe(t, []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--otlp-listen", "127.0.0.1:0",
 		"--upstream", emu.URL, "--client-cert", cert, "--client-key", key, "--upstream-ca", ca,
 		"--api-key", emu.APIKey, "--data-dir", t.TempDir()})
 	defer s.stop(t)

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -145,6 +146,24 @@ type upstreamCerts struct{ dir string }
 // and writes the files a sidecar needs to reach it.
 func startMTLSUpstream(t *testing.T) (string, upstreamCerts) {
 	t.Helper()
+	u := newMTLSUpstream(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.serve(t, ln), u.certs
+}
+
+// mtlsUpstream is the echo API's PKI: its CA, its server certificate (for
+// 127.0.0.1) and the client certificate files a sidecar presents.
+type mtlsUpstream struct {
+	ca     *pki.Cert
+	server *pki.Cert
+	certs  upstreamCerts
+}
+
+func newMTLSUpstream(t *testing.T) *mtlsUpstream {
+	t.Helper()
 	ca, err := pki.NewCA(pki.CAOptions{CommonName: "crash test CA"})
 	if err != nil {
 		t.Fatal(err)
@@ -164,14 +183,33 @@ func startMTLSUpstream(t *testing.T) (string, upstreamCerts) {
 	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), ca.CertPEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return &mtlsUpstream{ca: ca, server: server, certs: upstreamCerts{dir: dir}}
+}
+
+// serve starts the echo API on ln (closed at the test's end) and returns
+// its base URL.
+func (u *mtlsUpstream) serve(t *testing.T, ln net.Listener) string {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"status":"success","cardholderId":1,"echo":%q}`, r.Header.Get("X-Request-Id"))
 	}))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{server.TLS()}, ClientCAs: ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are what some tests make
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{u.server.TLS()}, ClientCAs: u.ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	return srv.URL + "/v2", upstreamCerts{dir: dir}
+	return srv.URL + "/v2"
+}
+
+// sidecarArgs are serve's flags for a sidecar in front of the echo API at
+// upstream.
+func (c upstreamCerts) sidecarArgs(upstream, dataDir string) []string {
+	return []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--otlp-listen", "127.0.0.1:0",
+		"--upstream", upstream, "--data-dir", dataDir,
+		"--client-cert", filepath.Join(c.dir, "client.pem"), "--client-key", filepath.Join(c.dir, "client.key"),
+		"--upstream-ca", filepath.Join(c.dir, "ca.pem")}
 }
 
 // childProc is a sidecar running in a child process.
@@ -180,10 +218,7 @@ type childProc struct{ cmd *exec.Cmd }
 // startChild runs "serve" in a child process and returns its proxy address.
 func startChild(t *testing.T, upstream string, certs upstreamCerts, dataDir string) (*childProc, string) {
 	t.Helper()
-	args := []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--otlp-listen", "127.0.0.1:0",
-		"--upstream", upstream, "--data-dir", dataDir,
-		"--client-cert", filepath.Join(certs.dir, "client.pem"), "--client-key", filepath.Join(certs.dir, "client.key"),
-		"--upstream-ca", filepath.Join(certs.dir, "ca.pem")}
+	args := certs.sidecarArgs(upstream, dataDir)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+strings.Join(args, "\x1f"))
 	stderr, err := cmd.StderrPipe()

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/events"
 	"github.com/evidence-proxy/evidence-proxy/export"
 	"github.com/evidence-proxy/evidence-proxy/internal/axysemu"
 	"github.com/evidence-proxy/evidence-proxy/internal/demoapp"
@@ -120,15 +121,15 @@ func (o demoOptions) record(ctx context.Context, stdout, logw io.Writer) (string
 	if err != nil {
 		return "", err
 	}
-	sc, err := openSidecar(ctx, cfg, logger)
+	sc, err := openSidecar(ctx, cfg, logger, logw)
 	if err != nil {
 		return "", err
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- sc.run(runCtx) }()
-	fmt.Fprintf(stdout, "emulator  %s\nsidecar   http://%s/v2 (admin http://%s)\n\nrunning the integration script through the sidecar:\n",
-		emu.URL, sc.ln.Addr(), sc.adminL.Addr())
+	fmt.Fprintf(stdout, "emulator  %s\nsidecar   http://%s/v2 (admin http://%s, events http://%s)\n\nrunning the integration script through the sidecar:\n",
+		emu.URL, sc.ln.Addr(), sc.adminL.Addr(), sc.otlpAddr())
 	appOpts, err := o.appOptions(emu, sc, logger, stdout)
 	if err != nil {
 		stop()
@@ -166,7 +167,7 @@ func (o demoOptions) sidecarConfig(emu *axysemu.Server) (serveConfig, error) {
 		return serveConfig{}, fmt.Errorf("write emulator credentials: %w", err)
 	}
 	cfg := defaultServeConfig()
-	cfg.Listen, cfg.AdminListen = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Listen, cfg.AdminListen, cfg.OTLPListen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Upstream = emu.URL
 	cfg.AllowHosts = nil
 	cfg.ClientCert = filepath.Join(creds, "client-cert.pem")
@@ -179,7 +180,9 @@ func (o demoOptions) sidecarConfig(emu *axysemu.Server) (serveConfig, error) {
 
 // appOptions configure the scripted app as an integrator would: a base URL
 // pointing at the sidecar and its API key; for the HTTPS_PROXY part, the
-// sidecar as proxy and its interception CA trusted.
+// sidecar as proxy and its interception CA trusted; its OpenTelemetry log
+// exporter pointed at the sidecar's event receiver, so the app's events
+// land in the same store as its calls.
 func (o demoOptions) appOptions(emu *axysemu.Server, sc *sidecar, logger *slog.Logger, progress io.Writer) (demoapp.Options, error) {
 	ca, err := pki.LoadCertPool(filepath.Join(sc.cfg.DataDir, caDir, proxy.CACertFile))
 	if err != nil {
@@ -191,14 +194,15 @@ func (o demoOptions) appOptions(emu *axysemu.Server, sc *sidecar, logger *slog.L
 		TLSClientConfig: &tls.Config{RootCAs: ca, MinVersion: tls.VersionTLS12},
 	}}
 	return demoapp.Options{
-		BaseURL:       "http://" + sc.ln.Addr().String() + "/v2",
-		APIKey:        emu.APIKey,
-		MITMClient:    mitm,
-		MITMBaseURL:   emu.URL,
-		GuardProbeURL: "http://production.api.axyscards.com/v2/staging/kyc/validate",
-		Logger:        logger,
-		TimeScale:     o.timeScale,
-		Progress:      progress,
+		BaseURL:        "http://" + sc.ln.Addr().String() + "/v2",
+		APIKey:         emu.APIKey,
+		MITMClient:     mitm,
+		MITMBaseURL:    emu.URL,
+		GuardProbeURL:  "http://production.api.axyscards.com/v2/staging/kyc/validate",
+		EventsEndpoint: "http://" + sc.otlpL.Addr().String() + events.PathOTLPLogs,
+		Logger:         logger,
+		TimeScale:      o.timeScale,
+		Progress:       progress,
 	}, nil
 }
 

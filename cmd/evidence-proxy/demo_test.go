@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/evidence-proxy/evidence-proxy/events"
 )
 
 // TestDemo runs the README's first command end to end and then checks its
@@ -21,7 +23,19 @@ func TestDemo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	if err := run(ctx, []string{"demo", "--out", out}, &stdout, &stderr); err != nil {
+	err := run(ctx, []string{"demo", "--out", out}, &stdout, &stderr)
+	// The app's events reach the sidecar's receiver and are in the store
+	// beside its calls (checked before the export, which comes after).
+	if _, statErr := os.Stat(filepath.Join(out, "data", storeFile)); statErr == nil {
+		evs := eventsByName(storeRecords(t, filepath.Join(out, "data")))
+		for _, name := range []string{events.EventCardScreenUnlocked, events.EventSupportCaseOpened, events.EventCardShown,
+			events.EventLedgerUpdated, events.EventDeclineRecorded, events.EventOTPDelivered} {
+			if evs[name] == nil {
+				t.Errorf("the demo's store has no %s event (it has %d event names)", name, len(evs))
+			}
+		}
+	}
+	if err != nil {
 		t.Fatalf("demo: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	}
 	got := stdout.String()

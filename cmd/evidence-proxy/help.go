@@ -59,9 +59,16 @@ func writeHelp(w io.Writer, c *cobra.Command) {
 	}
 }
 
+// usageAnnotation, on a command, is its synopsis when the default would
+// mislead (a command that runs on its own and also has subcommands).
+const usageAnnotation = "usage"
+
 // usageLine is the command's synopsis: "evidence-proxy matrix <command>"
 // for a command with subcommands, its Use line otherwise.
 func usageLine(c *cobra.Command) string {
+	if u := c.Annotations[usageAnnotation]; u != "" {
+		return u
+	}
 	if c.HasAvailableSubCommands() {
 		return c.CommandPath() + " <command> [flags]"
 	}

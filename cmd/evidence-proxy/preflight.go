@@ -25,7 +25,7 @@ type checkResult struct {
 	detail string
 	err    error
 	// advisory failures fail --check-config but only warn at a start,
-	// which can still serve (see checkCA).
+	// which can still serve (see checkCA in cacheck.go).
 	advisory bool
 }
 
@@ -39,6 +39,7 @@ type preflight struct {
 	transport   *http.Transport
 	listenerTLS *tls.Config
 	matrix      *coverage.Matrix
+	redact      recorder.RedactOptions
 	apiKey      string
 	adminToken  string
 	results     []checkResult
@@ -55,21 +56,17 @@ func runPreflight(cfg serveConfig) *preflight {
 	p.do("client certificate", p.loadTransport)
 	p.do("listener TLS", p.loadListenerTLS)
 	p.do("matrix", p.loadMatrix)
+	p.do("redaction rules", p.loadRedaction)
 	p.do("data directory", p.checkDataDir)
 	p.do("store", p.checkStore)
-	p.advise("interception CA", p.checkCA)
+	p.do("access log", func() (string, error) { return checkAccessLog(cfg.AccessLog) })
+	p.checkCA()
 	return p
 }
 
 func (p *preflight) do(name string, f func() (string, error)) {
 	detail, err := f()
 	p.results = append(p.results, checkResult{name: name, detail: detail, err: err})
-}
-
-// advise runs an advisory check.
-func (p *preflight) advise(name string, f func() (string, error)) {
-	detail, err := f()
-	p.results = append(p.results, checkResult{name: name, detail: detail, err: err, advisory: true})
 }
 
 // err joins the failed checks' errors, each named; nil when all passed.
@@ -235,22 +232,4 @@ func (p *preflight) checkStore() (string, error) {
 	seq, _ := s.Head()
 	s.Close(context.Background())
 	return fmt.Sprintf("%s: %d records, not locked", path, seq), nil
-}
-
-// checkCA checks an existing CA's validity and name constraints against
-// the allowlist. A start still serves with such a CA (base-URL mode needs
-// none; the proxy refuses the CONNECTs it cannot intercept) and logs the
-// failure; --check-config fails on it.
-func (p *preflight) checkCA() (string, error) {
-	if p.hosts == nil {
-		return "", errors.New("unknown hosts (see the upstream check)")
-	}
-	certPath := filepath.Join(p.cfg.DataDir, caDir, proxy.CACertFile)
-	if _, err := os.Stat(certPath); errors.Is(err, fs.ErrNotExist) {
-		return "none yet: created at the first start for " + strings.Join(p.hosts, ", "), nil
-	}
-	if err := checkCAPermits(certPath, p.hosts); err != nil {
-		return "", err
-	}
-	return certPath + ": permits " + strings.Join(p.hosts, ", "), nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/events"
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/admin"
 	"github.com/evidence-proxy/evidence-proxy/internal/buildinfo"
@@ -46,7 +45,7 @@ serve live coverage and metrics on the admin listener.
 Configuration comes from flags, then EVIDENCE_PROXY_* environment variables, then
 the YAML file of --config (keys are the flag names), then the defaults; unknown
 keys and variables are errors. Nothing is created (data directory, store, CA,
-keys) until every check has passed and both listeners are bound.`,
+keys) until every check has passed and the listeners are bound.`,
 		Example: `  evidence-proxy serve --client-cert staging/client.crt --client-key staging/client.key \
     --api-key-file staging/api-key --data-dir ./evidence-data
   evidence-proxy serve --config serve.yaml --check-config --probe
@@ -79,7 +78,7 @@ func (c *cli) runServe(cmd *cobra.Command, f *serveFlags) error {
 	if src["api-key"] == "flag" {
 		logger.Warn("--api-key is visible in the process list to every user of this host; use --api-key-file or EVIDENCE_PROXY_API_KEY_FILE")
 	}
-	sc, err := openSidecar(ctx, cfg, logger)
+	sc, err := openSidecar(ctx, cfg, logger, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
@@ -87,27 +86,31 @@ func (c *cli) runServe(cmd *cobra.Command, f *serveFlags) error {
 }
 
 // sidecar is the running serve command: the listeners, the store, live
-// coverage, the proxy and the admin server, opened in that order and
-// closed in reverse.
+// coverage, the proxy, the event receiver and the admin server, opened in
+// that order and closed in reverse.
 type sidecar struct {
 	cfg    serveConfig
 	pre    *preflight
 	log    *slog.Logger
+	stderr io.Writer
 	store  *recorder.Store
 	proxy  *proxy.Proxy
+	events *events.Receiver // nil with --otlp-listen off
 	live   *coverage.Live
 	feed   *liveFeed
 	reg    *prometheus.Registry
+	access accessLog
 	ln     net.Listener
 	adminL net.Listener
+	otlpL  net.Listener // nil with --otlp-listen off
 	admin  *http.Server
 }
 
-// openSidecar checks everything, binds both listeners, and only then
+// openSidecar checks everything, binds the listeners, and only then
 // creates the data directory, the store, the keys and the CA: a start that
 // fails (bad configuration or certificate, busy port, locked store) leaves
-// nothing behind.
-func openSidecar(ctx context.Context, cfg serveConfig, logger *slog.Logger) (_ *sidecar, err error) {
+// nothing behind. stderr is where --access-log - writes.
+func openSidecar(ctx context.Context, cfg serveConfig, logger *slog.Logger, stderr io.Writer) (_ *sidecar, err error) {
 	pre := runPreflight(cfg)
 	if err := pre.err(false); err != nil {
 		return nil, fmt.Errorf("cannot start:\n%w", err)
@@ -115,42 +118,74 @@ func openSidecar(ctx context.Context, cfg serveConfig, logger *slog.Logger) (_ *
 	for _, r := range pre.advisories() {
 		logger.Warn("HTTPS_PROXY mode cannot intercept every allowlisted host; base-URL mode is unaffected", "check", r.name, "err", r.err)
 	}
-	sc := &sidecar{cfg: cfg, pre: pre, log: logger, reg: newRegistry()}
+	sc := &sidecar{cfg: cfg, pre: pre, log: logger, stderr: stderr, reg: newRegistry()}
 	defer func() {
 		if err != nil {
 			sc.closeEarly()
 		}
 	}()
-	if sc.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
-	}
-	if sc.adminL, err = net.Listen("tcp", cfg.AdminListen); err != nil {
-		return nil, fmt.Errorf("admin listen: %w", err)
+	if err := sc.bind(); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	sc.live = coverage.NewLive(pre.matrix, sc.reg)
 	sc.feed = startLiveFeed(sc.live)
-	if sc.store, err = openStore(cfg, logger, sc.reg, sc.feed.onCommit); err != nil {
+	if sc.store, err = openStore(cfg, pre.redact, logger, sc.reg, sc.feed.onCommit); err != nil {
 		return nil, err
 	}
 	if err := sc.rebuildCoverage(ctx); err != nil {
 		return nil, err
 	}
-	ca, err := loadCA(cfg.DataDir, pre.hosts, logger)
-	if err != nil {
+	if err := sc.openServers(); err != nil {
 		return nil, err
-	}
-	if sc.proxy, err = newProxy(pre, ca, logger, sc.reg, sc.store); err != nil {
-		return nil, err
-	}
-	sc.admin = &http.Server{
-		Handler:           sc.adminHandler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return sc, nil
+}
+
+// bind binds the proxy, admin and event listeners.
+func (sc *sidecar) bind() error {
+	var err error
+	if sc.ln, err = net.Listen("tcp", sc.cfg.Listen); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if sc.adminL, err = net.Listen("tcp", sc.cfg.AdminListen); err != nil {
+		return fmt.Errorf("admin listen: %w", err)
+	}
+	if sc.cfg.otlpEnabled() {
+		if sc.otlpL, err = net.Listen("tcp", sc.cfg.OTLPListen); err != nil {
+			return fmt.Errorf("otlp listen: %w", err)
+		}
+	}
+	return nil
+}
+
+// openServers loads or creates the CA and builds what serves the
+// listeners: the proxy (with its access log), the event receiver and the
+// admin server.
+func (sc *sidecar) openServers() error {
+	ca, err := loadCA(sc.cfg.DataDir, sc.pre.hosts, sc.log)
+	if err != nil {
+		return err
+	}
+	if sc.access, err = openAccessLog(sc.cfg.AccessLog, sc.stderr); err != nil {
+		return err
+	}
+	if sc.proxy, err = sc.newProxy(ca); err != nil {
+		return err
+	}
+	if sc.otlpL != nil {
+		if sc.events, err = sc.newReceiver(); err != nil {
+			return err
+		}
+	}
+	sc.admin = &http.Server{
+		Handler:           sc.adminHandler(ca.CertPEM()),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(sc.log.Handler(), slog.LevelWarn),
+	}
+	return nil
 }
 
 // rebuildCoverage replays the store into live coverage before any new call
@@ -193,83 +228,18 @@ func buildInfoGauge(info buildinfo.Info, version string) prometheus.Collector {
 	return g
 }
 
-func (sc *sidecar) adminHandler() http.Handler {
+// adminHandler serves the admin listener; caPEM is the interception CA's
+// certificate, for GET /ca.pem.
+func (sc *sidecar) adminHandler(caPEM []byte) http.Handler {
 	return admin.Handler(admin.Options{
 		Gatherer:    sc.reg,
 		Ready:       sc.ready,
 		Coverage:    func(w io.Writer, format string) error { return writeReport(w, sc.live.Report(), format) },
 		CoverageCSP: coverage.HTMLContentSecurityPolicy,
 		Snapshot:    sc.store.WriteSnapshot,
+		CAPEM:       caPEM,
 		Hosts:       sc.cfg.AdminHosts,
 		BearerToken: sc.pre.adminToken,
 		Logger:      sc.log.With("component", "admin"),
 	})
-}
-
-func (sc *sidecar) ready() error {
-	return sc.store.Healthy()
-}
-
-// run serves until ctx is cancelled, then shuts down in order: stop
-// accepting and drain in-flight calls, stop the admin listener, flush and
-// close the store.
-func (sc *sidecar) run(ctx context.Context) error {
-	sc.log.Info("serving",
-		"listen", sc.ln.Addr().String(), "admin", sc.adminL.Addr().String(),
-		"upstream", sc.cfg.Upstream, "durability", sc.cfg.Durability, "store", sc.store.Path())
-	var wg sync.WaitGroup
-	errc := make(chan error, 2)
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		if err := sc.proxy.Serve(sc.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("proxy listener: %w", err)
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		if err := sc.admin.Serve(sc.adminL); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("admin listener: %w", err)
-		}
-	}()
-	var runErr error
-	select {
-	case <-ctx.Done():
-		sc.log.Info("shutting down", "timeout", sc.cfg.ShutdownTimeout.String())
-	case runErr = <-errc:
-	}
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sc.cfg.ShutdownTimeout)
-	defer cancel()
-	if err := sc.proxy.Shutdown(shutCtx); err != nil {
-		runErr = errors.Join(runErr, fmt.Errorf("drain proxy: %w", err))
-	}
-	if err := sc.admin.Shutdown(shutCtx); err != nil {
-		runErr = errors.Join(runErr, fmt.Errorf("stop admin: %w", err))
-	}
-	wg.Wait()
-	if err := sc.store.Close(shutCtx); err != nil {
-		runErr = errors.Join(runErr, fmt.Errorf("close store: %w", err))
-	}
-	sc.feed.close()
-	if runErr == nil {
-		sc.log.Info("stopped")
-	}
-	return runErr
-}
-
-// closeEarly releases what openSidecar opened before it failed.
-func (sc *sidecar) closeEarly() {
-	for _, l := range []net.Listener{sc.ln, sc.adminL} {
-		if l != nil {
-			l.Close()
-		}
-	}
-	if sc.store != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		sc.store.Close(ctx)
-	}
-	if sc.feed != nil {
-		sc.feed.close()
-	}
 }

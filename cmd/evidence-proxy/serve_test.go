@@ -72,7 +72,7 @@ func newServePKI(t *testing.T) *servePKI {
 }
 
 func (p *servePKI) args(dataDir, cert, key string) []string {
-	return []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+	return []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--otlp-listen", "127.0.0.1:0",
 		"--upstream", "https://127.0.0.1:1/v2", "--upstream-ca", p.upstreamCA,
 		"--client-cert", cert, "--client-key", key, "--data-dir", dataDir}
 }
@@ -227,8 +227,11 @@ func TestServeAdminAndExportFromSnapshot(t *testing.T) {
 			t.Fatalf("call through a sidecar with a dead upstream: %d %s", status, body)
 		}
 	}
-	if status, _ := get(t, "http://"+s.admin+"/readyz"); status != 200 {
-		t.Errorf("/readyz = %d", status)
+	// Every call failed to connect: the upstream is marked unhealthy, and
+	// /readyz says so, and that the store itself is fine.
+	if status, body := get(t, "http://"+s.admin+"/readyz"); status != http.StatusServiceUnavailable ||
+		!strings.Contains(body, "not ready: upstream: ") || !strings.Contains(body, "store ok") {
+		t.Errorf("/readyz with a dead upstream = %d %q, want 503 naming the upstream", status, body)
 	}
 	if status, body := get(t, "http://"+s.admin+"/metrics"); status != 200 || !strings.Contains(body, "evidence_proxy_recorder_") {
 		t.Errorf("/metrics = %d without recorder metrics", status)
@@ -300,7 +303,7 @@ func TestServeAPIKeyFileAndStartLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	dataDir := t.TempDir()
-	args := []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--otlp-listen", "127.0.0.1:0",
 		"--upstream", emu.URL, "--client-cert", cert, "--client-key", key, "--upstream-ca", ca, "--data-dir", dataDir}
 	s := startServe(t, append(args, "--api-key-file", writeSecret(t, emu.APIKey+"\n")))
 	if status, body := get(t, "http://"+s.proxy+"/v2/cardholders"); status != 200 {

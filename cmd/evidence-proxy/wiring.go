@@ -3,10 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -20,8 +18,8 @@ import (
 )
 
 // openStore opens the data directory's store with its per-install
-// redaction key.
-func openStore(cfg serveConfig, logger *slog.Logger, reg prometheus.Registerer, onCommit func([]*evidence.Record)) (*recorder.Store, error) {
+// redaction key and the redaction rules the flags add.
+func openStore(cfg serveConfig, redact recorder.RedactOptions, logger *slog.Logger, reg prometheus.Registerer, onCommit func([]*evidence.Record)) (*recorder.Store, error) {
 	durability, err := recorder.ParseDurability(cfg.Durability)
 	if err != nil {
 		return nil, err
@@ -30,17 +28,18 @@ func openStore(cfg serveConfig, logger *slog.Logger, reg prometheus.Registerer, 
 	if err != nil {
 		return nil, fmt.Errorf("redaction key: %w", err)
 	}
-	red, err := recorder.NewRedactor(key, recorder.RedactOptions{})
+	red, err := recorder.NewRedactor(key, redact)
 	if err != nil {
 		return nil, fmt.Errorf("redactor: %w", err)
 	}
 	return recorder.Open(filepath.Join(cfg.DataDir, storeFile), recorder.Options{
-		Durability: durability,
-		QueueSize:  cfg.QueueSize,
-		Redactor:   red,
-		Logger:     logger.With("component", "recorder"),
-		Registerer: reg,
-		OnCommit:   onCommit,
+		Durability:      durability,
+		QueueSize:       cfg.QueueSize,
+		SnapshotReserve: cfg.SnapshotReserve,
+		Redactor:        red,
+		Logger:          logger.With("component", "recorder"),
+		Registerer:      reg,
+		OnCommit:        onCommit,
 	})
 }
 
@@ -69,22 +68,30 @@ func newUpstreamTransport(cfg serveConfig) (*http.Transport, error) {
 	return tr, nil
 }
 
-func newProxy(pre *preflight, ca *pki.Cert, logger *slog.Logger, reg prometheus.Registerer, rec proxy.Recorder) (*proxy.Proxy, error) {
-	cfg := pre.cfg
+// newProxy builds the proxy once the listeners are bound and the store is
+// open. It never dials the admin and event listeners (ListenAddrs), and
+// writes the access log, if any, with sequence numbers only in sync
+// durability: there Record returns with the record committed and its Seq
+// set, while an async store sets Seq later on its writer's goroutine.
+func (sc *sidecar) newProxy(ca *pki.Cert) (*proxy.Proxy, error) {
+	pre, cfg := sc.pre, sc.cfg
 	p, err := proxy.New(proxy.Options{
 		Upstream:      pre.upstream,
 		Allow:         cfg.AllowHosts,
 		Passthrough:   cfg.PassthroughHost,
+		ListenAddrs:   sc.otherListenAddrs(),
 		CA:            ca,
 		Transport:     pre.transport,
-		Recorder:      rec,
+		Recorder:      sc.store,
 		APIKey:        pre.apiKey,
 		BodyCap:       cfg.BodyCap,
 		Timeouts:      cfg.timeouts(),
-		Logger:        logger,
-		Registerer:    reg,
+		Logger:        sc.log,
+		Registerer:    sc.reg,
 		EndpointLabel: coverage.EndpointTemplate,
 		ListenerTLS:   pre.listenerTLS,
+		AccessLog:     sc.access.w,
+		AccessLogSeq:  cfg.Durability == "sync",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build proxy: %w", err)
@@ -92,18 +99,34 @@ func newProxy(pre *preflight, ca *pki.Cert, logger *slog.Logger, reg prometheus.
 	return p, nil
 }
 
-// loadCA loads or creates the per-install interception CA under dataDir,
-// name-constrained to hosts, and logs where it is and whether it was just
-// made (a new CA must be trusted by the apps that use HTTPS_PROXY mode).
+// otherListenAddrs are the addresses of the sidecar's listeners besides
+// the proxy's own (which Serve knows).
+func (sc *sidecar) otherListenAddrs() []string {
+	addrs := []string{sc.adminL.Addr().String()}
+	if sc.otlpL != nil {
+		addrs = append(addrs, sc.otlpL.Addr().String())
+	}
+	return addrs
+}
+
+// loadCA loads the per-install interception CA under dataDir, or creates
+// it, name-constrained to hosts, when there is none: callers call it only
+// once their checks have passed and the listeners are bound. It logs where
+// the CA is and whether it was just made (a new CA must be trusted by the
+// apps that use HTTPS_PROXY mode). A CA that cannot sign for every host is
+// loaded as it is (see proxy.LoadCA).
 func loadCA(dataDir string, hosts []string, logger *slog.Logger) (*pki.Cert, error) {
 	dir := filepath.Join(dataDir, caDir)
-	certPath := filepath.Join(dir, proxy.CACertFile)
-	_, statErr := os.Stat(certPath)
-	ca, err := proxy.LoadOrCreateCA(dir, hosts, nil)
+	ca, err := proxy.LoadCA(dir)
+	created := false
+	if errors.Is(err, proxy.ErrNoCA) {
+		ca, err = proxy.CreateCA(dir, hosts, nil)
+		created = true
+	}
 	if err != nil {
 		return nil, fmt.Errorf("interception CA: %w", err)
 	}
-	logger.Info("interception CA", "path", certPath, "created", errors.Is(statErr, fs.ErrNotExist),
+	logger.Info("interception CA", "path", filepath.Join(dir, proxy.CACertFile), "created", created,
 		"sha256", ca.Fingerprint(), "hosts", strings.Join(hosts, ","))
 	return ca, nil
 }
