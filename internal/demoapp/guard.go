@@ -8,11 +8,14 @@ import (
 	"strings"
 )
 
-// runGuardProbe asks for a production URL through the sidecar, as a
-// misconfigured app would, and expects the sidecar to refuse it: a 403
-// answer, or the CONNECT refused. It never runs without a proxy in
-// between, and sends no API key, so even a misconfiguration cannot put a
-// staging call on production.
+// runGuardProbe sends, through the sidecar, the call a misconfigured
+// staging suite would send to production: the documented KYC simulation,
+// POST with {"cardholderId":1,"result":"pass"} (the go-live page's own
+// check), and expects the sidecar to refuse it: a 403 answer, or the
+// CONNECT refused. A documented call is what the coverage classifier
+// takes as evidence of the guard; another method would be no API call.
+// It never runs without a proxy in between, and sends no API key, so
+// even a misconfiguration cannot put a staging call on production.
 func (s *script) runGuardProbe(ctx context.Context) (string, error) {
 	if s.o.GuardProbeURL == "" {
 		return "", skipf("no production URL to probe configured")
@@ -23,10 +26,11 @@ func (s *script) runGuardProbe(ctx context.Context) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.o.GuardProbeURL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.o.GuardProbeURL, strings.NewReader(`{"cardholderId":1,"result":"pass"}`))
 	if err != nil {
 		return "", fmt.Errorf("build production probe: %w", err)
 	}
+	req.Header.Set("Content-Type", "application/json")
 	s.stats.Calls++
 	resp, err := s.o.MITMClient.Do(req)
 	if err != nil {

@@ -15,10 +15,15 @@ type fakeSidecar struct {
 	status int
 	seen   atomic.Int32
 	keys   atomic.Int32
+	// notPost counts requests other than a CONNECT or the documented POST.
+	notPost atomic.Int32
 }
 
 func (f *fakeSidecar) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.seen.Add(1)
+	if r.Method != http.MethodConnect && r.Method != http.MethodPost {
+		f.notPost.Add(1)
+	}
 	if r.Header.Get("X-API-Key") != "" {
 		f.keys.Add(1)
 	}
@@ -36,10 +41,10 @@ func TestGuardProbe(t *testing.T) {
 		want      Outcome
 		wantCalls int32
 	}{
-		{"CONNECT refused", "https://production.api.axyscards.com/v2/staging/deposits/1", http.StatusForbidden, true, OutcomeOK, 1},
-		{"request refused", "http://production.api.axyscards.com/v2/staging/deposits/1", http.StatusForbidden, true, OutcomeOK, 1},
-		{"let through", "http://production.api.axyscards.com/v2/staging/deposits/1", http.StatusOK, true, OutcomeFailed, 1},
-		{"no proxy: never sent", "http://production.api.axyscards.com/v2/staging/deposits/1", http.StatusForbidden, false, OutcomeSkipped, 0},
+		{"CONNECT refused", "https://production.api.axyscards.com/v2/staging/kyc/validate", http.StatusForbidden, true, OutcomeOK, 1},
+		{"request refused", "http://production.api.axyscards.com/v2/staging/kyc/validate", http.StatusForbidden, true, OutcomeOK, 1},
+		{"let through", "http://production.api.axyscards.com/v2/staging/kyc/validate", http.StatusOK, true, OutcomeFailed, 1},
+		{"no proxy: never sent", "http://production.api.axyscards.com/v2/staging/kyc/validate", http.StatusForbidden, false, OutcomeSkipped, 0},
 		{"no probe configured", "", http.StatusForbidden, true, OutcomeSkipped, 0},
 	}
 	for _, tt := range tests {
@@ -63,6 +68,9 @@ func TestGuardProbe(t *testing.T) {
 			}
 			if side.keys.Load() != 0 {
 				t.Error("the probe sent the API key")
+			}
+			if side.notPost.Load() != 0 {
+				t.Error("the probe was not the documented POST")
 			}
 		})
 	}

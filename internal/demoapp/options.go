@@ -28,10 +28,10 @@ type Options struct {
 	// https://127.0.0.1:PORT/v2 or https://staging.api.axyscards.com/v2.
 	// Required when MITMClient is set.
 	MITMBaseURL string
-	// GuardProbeURL, when set, is a production URL (for example
-	// https://production.api.axyscards.com/v2/staging/deposits/1) the app
-	// asks once through MITMClient, without its API key, to show that the
-	// sidecar refuses production. The probe runs only when MITMClient's
+	// GuardProbeURL, when set, is a production URL of the KYC simulation
+	// (https://production.api.axyscards.com/v2/staging/kyc/validate) the
+	// app POSTs once through MITMClient, without its API key, to show that
+	// the sidecar refuses production. The probe runs only when MITMClient's
 	// transport sends through a proxy; empty skips it.
 	GuardProbeURL string
 	// WebhookListen is where the app listens for the 3-D Secure webhook.
