@@ -104,7 +104,8 @@
 // overriding an inference and a transition a stale read; in one call the
 // response beats the inference. "when" predicates and forbid read this
 // state and need it known; a state never seen nor implied matches
-// nothing. Observe steps and polling read only what responses showed: an
+// nothing; a null shows no value. Observe steps and polling read only what
+// responses showed: an
 // implied state never satisfies an observe step, and rises, falls,
 // unchanged and changes compare with the value a response last showed. A
 // call's rules see the state from before the call; what it shows and
@@ -132,8 +133,8 @@
 //
 // The step matches only when every captured value is there (a number when
 // scaled). "rises by" and "falls by" also take a positive number. without
-// lists calls, keyed to
-// the entity like steps (origin any by default), that break its progress:
+// lists calls, keyed to the entity like steps (origin any by default),
+// that break its progress:
 // after one, what the entity shows could be that call's doing, so the
 // sequence must start again from its first step (a call that is both
 // starts it afresh). A deposit's rise is the deposit's only with no
@@ -167,7 +168,8 @@
 // proves the requirement when it has enough reads, spans long enough, backs
 // off (largest gap at least twice the first, none under half the largest
 // before it), ends by showing the change when until_change is set, and
-// saw no "without" call for the entity (a forced outcome).
+// saw no "without" call for the entity (a forced outcome). A read whose
+// watched field changed kind (text for a number) is no reading of it.
 //
 // paged (lists, window): every list fetched completely over the same
 // window (the values of the window query parameters): pages from offset 0,
