@@ -102,3 +102,17 @@ func BenchmarkCheckEach(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCheckParallel is BenchmarkCheck on every core: Check is safe for
+// concurrent use, so an offline run can check records on GOMAXPROCS
+// goroutines and add the results to a Summary in seq order.
+func BenchmarkCheckParallel(b *testing.B) {
+	spec := Default()
+	recs := benchRecords()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for i := 0; pb.Next(); i++ {
+			spec.Check(recs[i%len(recs)])
+		}
+	})
+}

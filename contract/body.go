@@ -35,7 +35,11 @@ func (c *checker) body(side Side, field string, b *evidence.Body, h http.Header,
 	if !ok || !isJSON(m.typ) {
 		return
 	}
-	v, err := decodeJSON(raw)
+	sh := m.shape
+	if c.whole {
+		sh = wholeShape
+	}
+	v, err := decodeShaped(raw, sh)
 	if err != nil {
 		c.add(side, field, RuleNotJSON, "", "is not JSON: "+err.Error())
 		return

@@ -22,6 +22,8 @@ type compiledSchema struct {
 	kind   string
 	// rules are the rules the schema can break, from its keywords.
 	rules ruleSet
+	// shape is what of a value the schema can judge.
+	shape *shape
 }
 
 // ruleSet is a set of rules.
@@ -113,7 +115,7 @@ func (b *builder) content(ptr string, content *orderedmap.Map[string, *v3.MediaT
 			if err != nil {
 				return nil, err
 			}
-			m.schema, m.rules = c.schema, c.rules
+			m.schema, m.rules, m.shape = c.schema, c.rules, c.shape
 		}
 		out = append(out, m)
 	}
@@ -191,7 +193,7 @@ func (b *builder) compile(ptr string, sp *base.SchemaProxy) (*compiledSchema, er
 	if err != nil {
 		return nil, fail("compile schema: "+lastLine(err.Error()), err)
 	}
-	c := &compiledSchema{schema: compiled, kind: scalarKind(tree), rules: ruleSet{}}
+	c := &compiledSchema{schema: compiled, kind: scalarKind(tree), rules: ruleSet{}, shape: shapeOf(tree)}
 	schemaRules(tree, c.rules)
 	b.compiled[string(js)] = c
 	return c, nil

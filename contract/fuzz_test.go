@@ -2,6 +2,7 @@ package contract
 
 import (
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -10,7 +11,8 @@ import (
 )
 
 // FuzzCheck: any record gives findings, never a panic, with rules from the
-// closed set, bounded values and no redaction shown. Seeds are small so
+// closed set, bounded values and no redaction shown, and the same findings
+// whether bodies are decoded pruned or whole. Seeds are small so
 // the fuzzer reaches thousands of executions a minute; run it with
 //
 //	go test ./contract -run '^$' -fuzz FuzzCheck -fuzztime 60s -fuzzminimizetime 5s
@@ -32,6 +34,9 @@ func FuzzCheck(f *testing.F) {
 				Body: evidence.NewBody(resp, int64(len(resp)), false)}
 		}
 		res := spec.Check(rec)
+		if whole := spec.check(rec, true); !reflect.DeepEqual(res, whole) {
+			t.Errorf("pruned decoding changes the result:\n%+v\n%+v", res, whole)
+		}
 		if !slices.IsSortedFunc(res.Findings, compareFindings) {
 			t.Errorf("findings not sorted: %+v", res.Findings)
 		}

@@ -14,10 +14,14 @@ import (
 // accepts and builds exactly what encoding/json with UseNumber does (a
 // fuzz test holds the two together), about three times faster: bodies are
 // decoded once per record, and that cost dominated checking.
-func decodeJSON(data []byte) (any, error) {
+func decodeJSON(data []byte) (any, error) { return decodeShaped(data, wholeShape) }
+
+// decodeShaped decodes only what sh keeps (see shape); the syntax of the
+// whole document is checked all the same.
+func decodeShaped(data []byte, sh *shape) (any, error) {
 	d := decoder{data: data}
 	d.space()
-	v, err := d.value(0)
+	v, err := d.value(0, sh)
 	if err != nil {
 		return nil, err
 	}
@@ -69,21 +73,24 @@ func (d *decoder) space() {
 	}
 }
 
-func (d *decoder) value(depth int) (any, error) {
+func (d *decoder) value(depth int, sh *shape) (any, error) {
 	if d.pos >= len(d.data) {
 		return nil, d.syntax("unexpected end of JSON input")
+	}
+	if sh == nil {
+		return nil, d.skip(depth)
 	}
 	switch c := d.data[d.pos]; {
 	case c == '{':
 		if depth >= maxDepth {
 			return nil, errDepth
 		}
-		return d.object(depth + 1)
+		return d.object(depth+1, sh)
 	case c == '[':
 		if depth >= maxDepth {
 			return nil, errDepth
 		}
-		return d.array(depth + 1)
+		return d.array(depth+1, sh)
 	case c == '"':
 		return d.str()
 	case c == '-' || c >= '0' && c <= '9':
@@ -106,7 +113,7 @@ func (d *decoder) literal(lit string) error {
 	return nil
 }
 
-func (d *decoder) object(depth int) (any, error) {
+func (d *decoder) object(depth int, sh *shape) (any, error) {
 	d.pos++ // {
 	for len(d.sizes) <= depth {
 		d.sizes = append(d.sizes, 0)
@@ -132,11 +139,21 @@ func (d *decoder) object(depth int) (any, error) {
 		}
 		d.pos++
 		d.space()
-		v, err := d.value(depth)
-		if err != nil {
-			return nil, err
+		sub, keep := sh, true
+		if !sh.all {
+			sub, keep = sh.props[k]
 		}
-		m[k] = v
+		if !keep {
+			if err := d.skip(depth); err != nil {
+				return nil, err
+			}
+		} else {
+			v, err := d.value(depth, sub)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = v
+		}
 		d.space()
 		if d.pos >= len(d.data) {
 			return nil, d.syntax("unexpected end of JSON input")
@@ -155,7 +172,11 @@ func (d *decoder) object(depth int) (any, error) {
 	}
 }
 
-func (d *decoder) array(depth int) (any, error) {
+func (d *decoder) array(depth int, sh *shape) (any, error) {
+	sub := sh.items
+	if sh.all {
+		sub = sh
+	}
 	d.pos++ // [
 	a := []any{}
 	d.space()
@@ -165,7 +186,7 @@ func (d *decoder) array(depth int) (any, error) {
 	}
 	for {
 		d.space()
-		v, err := d.value(depth)
+		v, err := d.value(depth, sub)
 		if err != nil {
 			return nil, err
 		}
@@ -363,4 +384,100 @@ func (d *decoder) hex4() (rune, bool) {
 	}
 	d.pos += 4
 	return rune(n), true
+}
+
+// skip scans one value without building it, with the same syntax checks.
+func (d *decoder) skip(depth int) error {
+	if d.pos >= len(d.data) {
+		return d.syntax("unexpected end of JSON input")
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{' || c == '[':
+		if depth >= maxDepth {
+			return errDepth
+		}
+		return d.skipComposite(depth+1, c)
+	case c == '"':
+		_, err := d.skipString()
+		return err
+	case c == '-' || c >= '0' && c <= '9':
+		_, err := d.number()
+		return err
+	case c == 't':
+		return d.literal("true")
+	case c == 'f':
+		return d.literal("false")
+	case c == 'n':
+		return d.literal("null")
+	}
+	return d.syntax("invalid character looking for beginning of value")
+}
+
+// skipComposite skips an object or an array.
+func (d *decoder) skipComposite(depth int, open byte) error {
+	closer := byte(']')
+	if open == '{' {
+		closer = '}'
+	}
+	d.pos++
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == closer {
+		d.pos++
+		return nil
+	}
+	for {
+		d.space()
+		if open == '{' {
+			if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+				return d.syntax("looking for beginning of object key string")
+			}
+			if _, err := d.skipString(); err != nil {
+				return err
+			}
+			d.space()
+			if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+				return d.syntax("after object key")
+			}
+			d.pos++
+			d.space()
+		}
+		if err := d.skip(depth); err != nil {
+			return err
+		}
+		d.space()
+		if d.pos >= len(d.data) {
+			return d.syntax("unexpected end of JSON input")
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case closer:
+			d.pos++
+			return nil
+		default:
+			return d.syntax("after element")
+		}
+	}
+}
+
+// skipString scans a string without building it.
+func (d *decoder) skipString() (struct{}, error) {
+	d.pos++ // "
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		switch {
+		case c == '"':
+			d.pos++
+			return struct{}{}, nil
+		case c < ' ':
+			return struct{}{}, d.syntax("in string literal")
+		case c == '\\':
+			if _, err := d.escape(d.buf[:0]); err != nil {
+				return struct{}{}, err
+			}
+			continue
+		}
+		d.pos++
+	}
+	return struct{}{}, d.syntax("unexpected end of JSON input")
 }

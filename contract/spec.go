@@ -125,6 +125,7 @@ type media struct {
 	typ    string
 	schema *jsonschema.Schema
 	rules  ruleSet
+	shape  *shape
 }
 
 // response is one described response: a status code ("200", "4XX") and its
