@@ -11,6 +11,9 @@
 //     unit is one that "evidence-proxy serve --help" lists, and the ports,
 //     probes, volumes and Secret keys the manifests name agree with those
 //     flags;
+//   - the binary's own "serve --check-config" passes with each shipped set of
+//     arguments (listener doors included: a listener beyond loopback has its
+//     token or client certificates), and fails without the admin token;
 //   - promtool checks the scrape configuration and the rules, and runs the
 //     rule unit tests, which cover every alert both firing and quiet;
 //   - a live test builds the binary, runs the emulator and the sidecar on

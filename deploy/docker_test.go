@@ -3,6 +3,7 @@ package deploy
 import (
 	"encoding/json"
 	"net"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -93,6 +94,7 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf("builder stage: no %q: the binary must be static and reproducible", want)
 		}
 	}
+	checkLinkedVersion(t, buildText.String())
 
 	base := final[0].Args
 	if !strings.HasPrefix(base, "gcr.io/distroless/static") && base != "scratch" {
@@ -134,15 +136,37 @@ func dockerFlags(t *testing.T) map[string]string {
 	return flags
 }
 
-// checkDockerPortsAndVolume checks that EXPOSE names the ports serve
-// listens on and that the data directory is the volume.
+// checkLinkedVersion checks that the build links the version into the
+// variable internal/buildinfo reads, which must exist under that name.
+func checkLinkedVersion(t *testing.T, build string) {
+	t.Helper()
+	m := regexp.MustCompile(`-X ([^=\s"]+)\.([A-Za-z_]\w*)=`).FindStringSubmatch(build)
+	if m == nil {
+		t.Fatal("builder stage: no -ldflags -X: the image would report the version \"dev\"")
+	}
+	const pkg = "github.com/evidence-proxy/evidence-proxy/internal/buildinfo"
+	if m[1] != pkg {
+		t.Errorf("-X %s.%s: want a variable of %s", m[1], m[2], pkg)
+	}
+	src := string(readFile(t, "../internal/buildinfo/buildinfo.go"))
+	if !regexp.MustCompile(`(?m)^var ` + regexp.QuoteMeta(m[2]) + ` string$`).MatchString(src) {
+		t.Errorf("-X %s.%s: internal/buildinfo has no string variable %s", m[1], m[2], m[2])
+	}
+}
+
+// checkDockerPortsAndVolume checks that the admin listener is reachable
+// from outside the container, that EXPOSE names exactly the ports bound
+// beyond loopback (the proxy listener and the event receiver may stay on
+// the loopback the app shares with the sidecar: --network container:…),
+// and that the data directory is the volume. Whether the listeners' doors
+// are shut is left to serve itself (TestShippedConfigurationsStart).
 func checkDockerPortsAndVolume(t *testing.T, final []instruction, flags map[string]string) {
 	t.Helper()
 	var wantPorts []string
-	for _, name := range []string{"listen", "admin-listen"} {
+	for _, name := range []string{"listen", "admin-listen", "otlp-listen"} {
 		addr, ok := flags[name]
 		if !ok {
-			t.Errorf("CMD sets no --%s: the defaults are loopback, unreachable from outside the container", name)
+			t.Errorf("CMD sets no --%s: say where each listener is", name)
 			continue
 		}
 		host, port, err := net.SplitHostPort(addr)
@@ -150,10 +174,13 @@ func checkDockerPortsAndVolume(t *testing.T, final []instruction, flags map[stri
 			t.Errorf("--%s=%s: %v", name, addr, err)
 			continue
 		}
-		if host != "0.0.0.0" && host != "" {
-			t.Errorf("--%s=%s: inside a container the listener must not be loopback", name, addr)
+		loopback := host == "localhost" || net.ParseIP(host) != nil && net.ParseIP(host).IsLoopback()
+		if name == "admin-listen" && loopback {
+			t.Errorf("--%s=%s: Prometheus and exports cannot reach a loopback admin listener from outside the container", name, addr)
 		}
-		wantPorts = append(wantPorts, port)
+		if !loopback {
+			wantPorts = append(wantPorts, port)
+		}
 	}
 	var gotPorts []string
 	for _, in := range find(final, "EXPOSE") {
@@ -162,7 +189,7 @@ func checkDockerPortsAndVolume(t *testing.T, final []instruction, flags map[stri
 	sort.Strings(gotPorts)
 	sort.Strings(wantPorts)
 	if !slices.Equal(gotPorts, wantPorts) {
-		t.Errorf("EXPOSE %q, want the listen ports %q", gotPorts, wantPorts)
+		t.Errorf("EXPOSE %q, want the ports bound beyond loopback %q", gotPorts, wantPorts)
 	}
 
 	dataDir := flags["data-dir"]

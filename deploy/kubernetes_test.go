@@ -40,8 +40,10 @@ func TestKubernetesManifestsParse(t *testing.T) {
 			t.Errorf("%s is not in kustomization.yaml's resources", o.File)
 		}
 	}
-	if byKind(t, objs, "Secret", "").File != "secret.yaml" {
-		t.Error("the Secret must stay in secret.yaml, outside kustomization.yaml, so applying the kit never overwrites credentials")
+	for _, o := range objs {
+		if o.Kind == "Secret" && o.File != "secret.yaml" {
+			t.Errorf("Secret %s is in %s: Secrets stay in secret.yaml, outside kustomization.yaml, so applying the kit never overwrites credentials", o.Metadata.Name, o.File)
+		}
 	}
 	for _, img := range k.Images {
 		for _, c := range allContainers(t, objs) {
@@ -226,17 +228,37 @@ func labelsMatch(selector, labels map[string]string) bool {
 	return true
 }
 
+// secretKeys maps each Secret of the kit to its keys.
+func secretKeys(t *testing.T, objs []*object) map[string]map[string]bool {
+	t.Helper()
+	out := map[string]map[string]bool{}
+	for _, o := range objs {
+		if o.Kind != "Secret" {
+			continue
+		}
+		var secret struct {
+			StringData map[string]string `yaml:"stringData"`
+			Data       map[string]string `yaml:"data"`
+		}
+		o.node.Decode(&secret)
+		ks := map[string]bool{}
+		for k := range secret.StringData {
+			ks[k] = true
+		}
+		for k := range secret.Data {
+			ks[k] = true
+		}
+		out[o.Metadata.Name] = ks
+	}
+	if len(out) == 0 {
+		t.Fatal("no Secret in the kit")
+	}
+	return out
+}
+
 func TestKubernetesVolumesAndSecret(t *testing.T) {
 	objs := manifests(t)
-	c, flags := sidecar(t, objs)
-	var secret struct {
-		StringData map[string]string `yaml:"stringData"`
-		Data       map[string]string `yaml:"data"`
-	}
-	sec := byKind(t, objs, "Secret", "")
-	sec.node.Decode(&secret)
-	hasKey := func(k string) bool { _, a := secret.StringData[k]; _, b := secret.Data[k]; return a || b }
-
+	secrets := secretKeys(t, objs)
 	claims := map[string]bool{}
 	for _, o := range objs {
 		if o.Kind == "PersistentVolumeClaim" {
@@ -246,7 +268,7 @@ func TestKubernetesVolumesAndSecret(t *testing.T) {
 	checkedPods := map[string]bool{}
 	for _, nc := range allContainers(t, objs) {
 		for _, e := range nc.Env {
-			if ref := e.ValueFrom.SecretKeyRef; ref != nil && (ref.Name != sec.Metadata.Name || !hasKey(ref.Key)) {
+			if ref := e.ValueFrom.SecretKeyRef; ref != nil && !secrets[ref.Name][ref.Key] {
 				t.Errorf("%s/%s: env %s refers to secret %s key %s, which secret.yaml does not have", nc.Owner, nc.Name, e.Name, ref.Name, ref.Key)
 			}
 		}
@@ -262,19 +284,23 @@ func TestKubernetesVolumesAndSecret(t *testing.T) {
 				t.Errorf("%s: a claim without fsGroup and fsGroupChangePolicy: OnRootMismatch: the non-root user cannot write it, "+
 					"or the kubelet makes its keys group-readable at every mount and they are refused", nc.Owner)
 			}
-			if v.Secret != nil && v.Secret.SecretName != sec.Metadata.Name {
-				t.Errorf("%s: volume %s mounts secret %s, want %s", nc.Owner, v.Name, v.Secret.SecretName, sec.Metadata.Name)
+			if v.Secret != nil {
+				checkSecretVolume(t, nc, v, secrets)
 			}
 		}
 	}
 
 	// Every file flag points into a mount that provides it.
-	files := mountedFiles(t, c, hasKey)
-	for _, name := range []string{"client-cert", "client-key"} {
-		if p := flags[name]; !files[p] {
-			t.Errorf("--%s=%s: no mounted secret item provides it (mounted: %v)", name, p, keys(files))
+	for _, c := range evidenceProxyContainers(allContainers(t, objs)) {
+		flags, _ := flagArgs(c.Args)
+		files := mountedFiles(t, c, secrets)
+		for _, name := range []string{"client-cert", "client-key", "admin-token-file", "api-key-file"} {
+			if p, ok := flags[name]; ok && !files[p] {
+				t.Errorf("%s: --%s=%s: no mounted secret item provides it (mounted: %v)", c.Owner, name, p, keys(files))
+			}
 		}
 	}
+	c, flags := sidecar(t, objs)
 	dataDir := flags["data-dir"]
 	var onClaim bool
 	for _, m := range c.VolumeMounts {
@@ -289,9 +315,23 @@ func TestKubernetesVolumesAndSecret(t *testing.T) {
 	}
 }
 
+// checkSecretVolume checks a Secret volume against the kit's Secrets and
+// the sidecar's rule for secret files: at most group-readable (0440 with
+// the pod's fsGroup: root-owned, which the sidecar accepts), never
+// readable by others.
+func checkSecretVolume(t *testing.T, nc namedContainer, v volume, secrets map[string]map[string]bool) {
+	t.Helper()
+	if secrets[v.Secret.SecretName] == nil {
+		t.Errorf("%s: volume %s mounts secret %s, which secret.yaml does not define", nc.Owner, v.Name, v.Secret.SecretName)
+	}
+	if v.Secret.DefaultMode == nil || *v.Secret.DefaultMode&0o007 != 0 || (*v.Secret.DefaultMode&0o070 != 0 && nc.Pod.Spec.SecurityContext.FSGroup == nil) {
+		t.Errorf("%s: secret volume %s has defaultMode %v: want 0440 (with fsGroup) or 0400, or the sidecar refuses its files", nc.Owner, v.Name, v.Secret.DefaultMode)
+	}
+}
+
 // mountedFiles lists the secret files a container sees, checking each item
 // against the Secret's keys.
-func mountedFiles(t *testing.T, c namedContainer, hasKey func(string) bool) map[string]bool {
+func mountedFiles(t *testing.T, c namedContainer, secrets map[string]map[string]bool) map[string]bool {
 	t.Helper()
 	files := map[string]bool{}
 	for _, m := range c.VolumeMounts {
@@ -300,14 +340,80 @@ func mountedFiles(t *testing.T, c namedContainer, hasKey func(string) bool) map[
 				continue
 			}
 			for _, it := range v.Secret.Items {
-				if !hasKey(it.Key) {
-					t.Errorf("volume %s: item key %s is not in the Secret", v.Name, it.Key)
+				if !secrets[v.Secret.SecretName][it.Key] {
+					t.Errorf("volume %s: item key %s is not in Secret %s", v.Name, it.Key, v.Secret.SecretName)
 				}
 				files[filepath.Join(m.MountPath, it.Path)] = true
 			}
 		}
 	}
 	return files
+}
+
+// TestKubernetesAdminDoors: the admin listener beyond the pod's loopback
+// has a token, the proxy listener and the event receiver stay on loopback,
+// and the export job sends the same token to a Host the sidecar answers.
+func TestKubernetesAdminDoors(t *testing.T) {
+	objs := manifests(t)
+	c, flags := sidecar(t, objs)
+	for _, name := range []string{"listen", "otlp-listen"} {
+		if host, _, err := net.SplitHostPort(flags[name]); err != nil || host != "127.0.0.1" {
+			t.Errorf("--%s=%q: want the pod's loopback (127.0.0.1): the app reaches it there, and nobody else may", name, flags[name])
+		}
+	}
+	token := flags["admin-token-file"]
+	if token == "" {
+		t.Fatal("the sidecar's admin listener is beyond loopback without --admin-token-file: serve refuses that")
+	}
+	sidecarToken := secretItemOf(t, c, token)
+	hosts := map[string]bool{}
+	for _, a := range c.Args {
+		if h, ok := strings.CutPrefix(a, "--admin-host="); ok {
+			hosts[h] = true
+		}
+	}
+	var jobs int
+	for _, job := range evidenceProxyContainers(allContainers(t, objs)) {
+		jf, _ := flagArgs(job.Args)
+		from, ok := jf["from"]
+		if !ok {
+			continue
+		}
+		jobs++
+		u, err := url.Parse(from)
+		if err != nil || !hosts[u.Hostname()] {
+			t.Errorf("%s: --from=%s: the sidecar answers Host %s only if it is an --admin-host (it has %v)", job.Owner, from, u.Hostname(), keys(hosts))
+		}
+		if jf["admin-token-file"] == "" {
+			t.Errorf("%s: --from without --admin-token-file: the sidecar answers 401", job.Owner)
+			continue
+		}
+		if got := secretItemOf(t, job, jf["admin-token-file"]); got != sidecarToken {
+			t.Errorf("%s: its token is %s, the sidecar's %s", job.Owner, got, sidecarToken)
+		}
+	}
+	if jobs == 0 {
+		t.Error("no export job reads the sidecar with --from")
+	}
+}
+
+// secretItemOf returns "secret/key" of the mounted secret item at path.
+func secretItemOf(t *testing.T, c namedContainer, path string) string {
+	t.Helper()
+	for _, m := range c.VolumeMounts {
+		for _, v := range c.Pod.Spec.Volumes {
+			if v.Name != m.Name || v.Secret == nil {
+				continue
+			}
+			for _, it := range v.Secret.Items {
+				if filepath.Join(m.MountPath, it.Path) == path {
+					return v.Secret.SecretName + "/" + it.Key
+				}
+			}
+		}
+	}
+	t.Fatalf("%s: %s is not a mounted secret item", c.Owner, path)
+	return ""
 }
 
 func keys(m map[string]bool) []string {

@@ -88,6 +88,7 @@ func startKit(ctx context.Context, t *testing.T, bin string) *kit {
 	sc := startProc(t, bin, []string{"serve",
 		"--listen=127.0.0.1:0",
 		"--admin-listen=127.0.0.1:0",
+		"--otlp-listen=127.0.0.1:0",
 		"--upstream=" + emu.URL,
 		"--upstream-ca=" + filepath.Join(certs, axysemu.CAFile),
 		"--client-cert=" + filepath.Join(certs, axysemu.ClientCertFile),

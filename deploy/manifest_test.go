@@ -82,8 +82,9 @@ type (
 			ClaimName string `yaml:"claimName"`
 		} `yaml:"persistentVolumeClaim"`
 		Secret *struct {
-			SecretName string `yaml:"secretName"`
-			Items      []struct {
+			SecretName  string `yaml:"secretName"`
+			DefaultMode *int   `yaml:"defaultMode"`
+			Items       []struct {
 				Key  string `yaml:"key"`
 				Path string `yaml:"path"`
 			} `yaml:"items"`
