@@ -71,14 +71,13 @@ func (s *sequenceSpec) newEval() evaluator {
 }
 
 // chain is the progress of one entity through the steps, with the values
-// its steps captured (none until captured). Short sequences keep both in
-// the chain itself, so starting one is one allocation.
+// its steps captured (none until captured). A short sequence keeps its
+// steps in the chain itself, so starting one is one allocation.
 type chain struct {
 	start  time.Time
 	seqs   []uint64
 	vars   []value
 	seqBuf [5]uint64
-	varBuf [1]value
 }
 
 // newChain starts a chain at call v for a sequence of n steps and nv
@@ -91,11 +90,7 @@ func newChain(v *callView, n, nv int) *chain {
 		c.seqs = make([]uint64, 1, n)
 	}
 	c.seqs[0] = v.seq
-	switch {
-	case nv == 0:
-	case nv <= len(c.varBuf):
-		c.vars = c.varBuf[:nv:nv]
-	default:
+	if nv > 0 {
 		c.vars = make([]value, nv)
 	}
 	return c
