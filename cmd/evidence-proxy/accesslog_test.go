@@ -153,3 +153,41 @@ func TestServeAccessLog(t *testing.T) {
 		}
 	})
 }
+
+// recordingWriter keeps each Write as it came.
+type recordingWriter struct{ writes []string }
+
+func (r *recordingWriter) Write(p []byte) (int, error) {
+	r.writes = append(r.writes, string(p))
+	return len(p), nil
+}
+
+// TestWholeLines: chunks cut anywhere reach stderr as whole lines, one a
+// write, so they cannot interleave with the log's own lines.
+func TestWholeLines(t *testing.T) {
+	tests := []struct {
+		name   string
+		chunks []string
+		want   []string
+	}{
+		{"one line", []string{"a\n"}, []string{"a\n"}},
+		{"two lines in a chunk", []string{"a\nb\n"}, []string{"a\n", "b\n"}},
+		{"a line cut in three", []string{`{"se`, `q":1`, "}\n"}, []string{`{"seq":1}` + "\n"}},
+		{"cut after a newline", []string{"a\nb", "c\nd", "\n"}, []string{"a\n", "bc\n", "d\n"}},
+		{"no end yet", []string{"a\nb"}, []string{"a\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got recordingWriter
+			w := &wholeLines{w: &got}
+			for _, c := range tt.chunks {
+				if n, err := w.Write([]byte(c)); n != len(c) || err != nil {
+					t.Fatalf("Write(%q) = %d, %v", c, n, err)
+				}
+			}
+			if strings.Join(got.writes, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("writes %q, want %q", got.writes, tt.want)
+			}
+		})
+	}
+}

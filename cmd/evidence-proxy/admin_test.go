@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -81,4 +83,49 @@ func TestServeSnapshotReserve(t *testing.T) {
 	if status != http.StatusServiceUnavailable || !strings.Contains(body, "not enough free space") {
 		t.Errorf("/snapshot with a 4 EiB reserve: %d %q", status, body)
 	}
+}
+
+// freeAddr returns a loopback address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestServeNeverDialsItsOwnListeners: even allowlisted, the admin and
+// event listeners are never dialled by the proxy (they are its
+// ListenAddrs): a call for them is refused by the guard, and counted so.
+func TestServeNeverDialsItsOwnListeners(t *testing.T) {
+	p := newServePKI(t)
+	admin, otlp := freeAddr(t), freeAddr(t)
+	args := append(p.args(t.TempDir(), p.goodCert, p.goodKey), "--admin-listen", admin, "--otlp-listen", otlp,
+		"--allow-host", admin, "--allow-host", otlp)
+	s := startServe(t, args)
+	defer s.stop(t)
+	viaProxy := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: s.proxy})}}
+	for _, target := range []string{"http://" + admin + "/snapshot", "http://" + otlp + "/events"} {
+		status, body := getWith(t, viaProxy, target)
+		if status != http.StatusForbidden || !strings.Contains(body, `"error_kind":"guard_refused"`) {
+			t.Errorf("GET %s through the proxy: %d %s, want a 403 from the guard", target, status, body)
+		}
+	}
+	_, metrics := get(t, "http://"+s.admin+"/metrics")
+	if !strings.Contains(metrics, `evidence_proxy_proxy_guard_refusals_total{reason="own_listener"} 2`) {
+		t.Errorf("guard refusals: want 2 for own_listener in\n%s", grepLines(metrics, "guard_refusals"))
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
