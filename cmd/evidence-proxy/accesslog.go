@@ -14,10 +14,10 @@ import (
 const accessLogStderr = "-"
 
 // checkAccessLog is the preflight check of --access-log: stderr, or a
-// file serve can append to, in a directory that exists. It creates
-// nothing: an existing file is opened for appending without O_CREATE and
-// closed at once.
-func checkAccessLog(path string) (string, error) {
+// file serve can append to, in a directory that exists (or is the data
+// directory, which a start creates). It creates nothing: an existing file
+// is opened for appending without O_CREATE and closed at once.
+func checkAccessLog(path, dataDir string) (string, error) {
 	switch path {
 	case "":
 		return "off", nil
@@ -27,6 +27,9 @@ func checkAccessLog(path string) (string, error) {
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		if filepath.Clean(filepath.Dir(path)) == filepath.Clean(dataDir) {
+			return path + ": created at start, in the data directory", nil
+		}
 		dir, err := os.Stat(filepath.Dir(path))
 		if err != nil || !dir.IsDir() {
 			return "", fmt.Errorf("--access-log %s: its directory %s does not exist", path, filepath.Dir(path))

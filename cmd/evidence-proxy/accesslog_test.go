@@ -106,7 +106,8 @@ func TestServeAccessLog(t *testing.T) {
 	}
 
 	t.Run("sync, to a file", func(t *testing.T) {
-		dataDir, logFile := t.TempDir(), filepath.Join(t.TempDir(), "access.log")
+		dataDir := filepath.Join(t.TempDir(), "data") // created at start, the access log in it
+		logFile := filepath.Join(dataDir, "access.log")
 		s := startServe(t, append(args(dataDir), "--access-log", logFile))
 		accessLogCalls(t, s.proxy)
 		s.stop(t)

@@ -59,7 +59,7 @@ func runPreflight(cfg serveConfig) *preflight {
 	p.do("redaction rules", p.loadRedaction)
 	p.do("data directory", p.checkDataDir)
 	p.do("store", p.checkStore)
-	p.do("access log", func() (string, error) { return checkAccessLog(cfg.AccessLog) })
+	p.do("access log", func() (string, error) { return checkAccessLog(cfg.AccessLog, cfg.DataDir) })
 	p.checkCA()
 	return p
 }
