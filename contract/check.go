@@ -215,6 +215,9 @@ func (c *checker) param(p *param, field, text string) {
 		c.add(SideRequest, field, RuleType, quote(text), "must be "+article(p.kind))
 		return
 	}
+	if p.typeOnly {
+		return // reading the text as its type was the whole check
+	}
 	if err := p.schema.Validate(v); err != nil {
 		c.schemaErrors(SideRequest, field, v, err)
 	}

@@ -24,6 +24,8 @@ type compiledSchema struct {
 	rules ruleSet
 	// shape is what of a value the schema can judge.
 	shape *shape
+	// typeDeclared is set when the schema is exactly {"type": kind}.
+	typeDeclared bool
 }
 
 // ruleSet is a set of rules.
@@ -85,6 +87,7 @@ func (b *builder) params(ptr string, pathLevel, opLevel []*v3.Parameter) ([]*par
 					return nil, err
 				}
 				np.schema, np.kind, np.rules = c.schema, c.kind, c.rules
+				np.typeOnly = len(c.rules) == 1 && c.rules[RuleType] && c.typeDeclared && c.kind != "number"
 			}
 			out = replaceParam(out, np)
 		}
@@ -194,6 +197,9 @@ func (b *builder) compile(ptr string, sp *base.SchemaProxy) (*compiledSchema, er
 		return nil, fail("compile schema: "+lastLine(err.Error()), err)
 	}
 	c := &compiledSchema{schema: compiled, kind: scalarKind(tree), rules: ruleSet{}, shape: shapeOf(tree)}
+	if m, ok := tree.(map[string]any); ok && len(m) == 1 {
+		_, c.typeDeclared = m["type"].(string)
+	}
 	schemaRules(tree, c.rules)
 	b.compiled[string(js)] = c
 	return c, nil

@@ -112,6 +112,9 @@ type param struct {
 	kind   string
 	schema *jsonschema.Schema // nil when x-unseen or without a schema
 	rules  ruleSet
+	// typeOnly is set when the schema constrains nothing but the type,
+	// which reading the text as kind has already checked.
+	typeOnly bool
 }
 
 // bodySpec is a request body.
