@@ -189,7 +189,7 @@
 //	evidence_proxy_recorder_commit_batch_records      histogram: records per commit
 //	evidence_proxy_recorder_queue_records             gauge: queued plus held for retry
 //	evidence_proxy_recorder_store_size_bytes          gauge: file size
-//	evidence_proxy_recorder_gaps_total                counter: gap records written (every cause)
+//	evidence_proxy_recorder_gaps_total{cause}         counter: gap records written: queue_full, store_outage, unclean_shutdown, other
 //	evidence_proxy_recorder_lost_records_total        counter: calls not recorded (each in a gap record)
 //	evidence_proxy_recorder_redactions_total          counter: secrets replaced
 //	evidence_proxy_recorder_errors_total{op}          counter: op = commit | encode | read | snapshot

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // metrics are the store's Prometheus collectors (listed in the package
@@ -17,7 +19,7 @@ type metrics struct {
 	committed  prometheus.Counter
 	commitDur  prometheus.Histogram
 	batchSize  prometheus.Histogram
-	gaps       prometheus.Counter
+	gaps       *prometheus.CounterVec
 	lost       prometheus.Counter
 	redactions prometheus.Counter
 	errors     *prometheus.CounterVec
@@ -40,8 +42,9 @@ func newMetrics(reg prometheus.Registerer, s *Store) (*metrics, error) {
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub,
 			Name: "commit_batch_records", Help: "Records per group commit.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 9)}),
-		gaps: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
-			Name: "gaps_total", Help: "Gap records written for calls that could not be recorded."}),
+		gaps: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
+			Name: "gaps_total", Help: "Gap records written, by cause (queue_full, store_outage, unclean_shutdown, other)."},
+			[]string{"cause"}),
 		lost: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
 			Name: "lost_records_total", Help: "Calls that could not be recorded (each is counted in a gap record)."}),
 		redactions: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub,
@@ -56,6 +59,9 @@ func newMetrics(reg prometheus.Registerer, s *Store) (*metrics, error) {
 	m.healthy.Set(1)
 	for _, op := range []string{"commit", "encode", "read", "snapshot", "release"} {
 		m.errors.WithLabelValues(op)
+	}
+	for _, cause := range gapCauses {
+		m.gaps.WithLabelValues(cause)
 	}
 	queue := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub,
 		Name: "queue_records", Help: "Records waiting for the writer, including those held after a failed commit."},
@@ -101,9 +107,22 @@ func (m *metrics) observeCommit(batch []*job, elapsed time.Duration, last uint64
 	m.commitDur.Observe(elapsed.Seconds())
 	m.batchSize.Observe(float64(len(batch)))
 	for _, j := range batch {
-		if j.rec.Gap != nil {
-			m.gaps.Inc()
+		if g := j.rec.Gap; g != nil {
+			m.gaps.WithLabelValues(gapCauseLabel(g.Cause)).Inc()
 		}
 	}
 	m.lastSeq.Set(float64(last))
+}
+
+// gapCauses are the values of the gaps_total cause label.
+var gapCauses = [...]string{evidence.GapQueueFull, evidence.GapStoreOutage, evidence.GapUncleanShutdown, "other"}
+
+// gapCauseLabel bounds a gap's cause to gapCauses.
+func gapCauseLabel(cause string) string {
+	for _, c := range gapCauses[:3] {
+		if cause == c {
+			return c
+		}
+	}
+	return "other"
 }

@@ -164,8 +164,8 @@ func TestAsyncOverflowWritesGapRecord(t *testing.T) {
 	if got := testutil.ToFloat64(s.metrics.lost); got != 15 {
 		t.Errorf("lost_records_total = %v, want 15", got)
 	}
-	if got := testutil.ToFloat64(s.metrics.gaps); got < 1 {
-		t.Errorf("gaps_total = %v, want ≥ 1", got)
+	if got := testutil.ToFloat64(s.metrics.gaps.WithLabelValues(evidence.GapQueueFull)); got < 1 {
+		t.Errorf("gaps_total{cause=queue_full} = %v, want ≥ 1", got)
 	}
 }
 
