@@ -150,11 +150,21 @@
 //	meta      schema_version (uint32 BE), instance_id (hex), created
 //	          (RFC 3339), head_seq (uint64 BE), head_hash (32 bytes),
 //	          run_state ("open sync", "open async" or "closed")
-//	records   seq (uint64 BE) → envelope
+//	records     seq (uint64 BE) → envelope
+//	provenance  "provenance" → the store's evidence.Provenance as JSON
+//
+// The provenance bucket (provenance.go) is created by the first
+// SaveProvenance, so stores from before it open unchanged and have none.
+// It holds what the sidecar observed as it ran (its starts and tool
+// versions, the upstream origins with their server certificate chains,
+// the client certificates it presented), replaced whole when that changes,
+// never per call. It holds nothing secret and is not part of the hash
+// chain: a bundle binds it by deriving it again from the records.
 //
 // There is no time index: every commit would rewrite its last leaf, and a
-// time-range read (an export's --since/--until) is rare and cheap enough as
-// a scan of the envelopes' times, which needs no decompression.
+// time-range read (--since/--until) is rare and cheap enough as a scan of
+// the times the envelopes keep, which needs no decompression (see
+// Reading).
 //
 // An envelope is: version byte (1) ‖ record time (unix ns, 8 bytes) ‖
 // hash (32 bytes) ‖ previous hash (32 bytes) ‖ zstd frame of the record's
@@ -176,9 +186,23 @@
 //
 // # Reading
 //
-// Iterate and IterateTime copy records out in chunks of 256 per short read
-// transaction and call back outside it, so readers never stall the writer.
-// Records come back decompressed, redacted and detached from the file.
+// Every read goes through one ordered record stream, Store.Stream: all
+// records, From or To a sequence number, or those whose time is in a
+// Window (evidence.Window, [Since, Until)), handed over one at a time
+// (Each) or in batches (EachBatch). Coverage rebuilt at a start, the
+// offline commands, export (a Stream is an export.Source) and VerifyChain
+// all use it; Iterate and IterateTime are shorthands for it. Records come in sequence (commit) order, copied out
+// in chunks of 256 per short read transaction and handed over outside it,
+// so readers never stall the writer; they come back decompressed,
+// redacted and detached from the file.
+//
+// A window is applied on the envelope's record time before anything is
+// copied or decompressed: a read of one hour out of a month's store
+// decompresses that hour's records only, and looks at 8 bytes of every
+// other envelope (commit order is only roughly time order, so no envelope
+// of the range can be skipped unseen). Stream.Span finds the first and
+// last record of a window the same way, decompressing nothing: an
+// export of a window takes that whole run, so its chain stays verifiable.
 //
 // # Metrics
 //

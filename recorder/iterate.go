@@ -13,7 +13,9 @@ import (
 
 // Reading never holds a transaction while calling back: records are copied
 // out in chunks of readChunk per short read transaction, so a slow consumer
-// (an export writing a bundle) never holds up commits.
+// (an export writing a bundle) never holds up commits. Every read goes
+// through one loop (iterate), whatever asks: a Stream, Iterate,
+// IterateTime or VerifyChain.
 
 // stored is one record as copied out of a read transaction.
 type stored struct {
@@ -21,46 +23,56 @@ type stored struct {
 	value []byte
 }
 
+// readSpec is what one read takes: the records from..to whose envelope
+// time keep accepts (nil: all of them).
+type readSpec struct {
+	from, to uint64
+	keep     func(time.Time) bool
+	// decoded, when set, is told of each record decoded: a test seam,
+	// so that tests can prove a windowed read decompresses only the
+	// records it returns. Nil in production.
+	decoded func(seq uint64)
+}
+
+// scanChunk is the most envelopes one read transaction looks at while
+// skipping records outside a window: skipping copies nothing, so a
+// transaction can cover many more of them than readChunk.
+const scanChunk = 16 * readChunk
+
 // Iterate calls fn for every record from fromSeq (1 if 0) up to the head
 // at the time of the call, in sequence order. Records are redacted,
 // decompressed and share no memory with the store; fn may keep them. An
-// error from fn stops the iteration and is returned as it is.
+// error from fn stops the iteration and is returned as it is. It is
+// Stream().From(fromSeq).Each.
 func (s *Store) Iterate(ctx context.Context, fromSeq uint64, fn func(*evidence.Record) error) error {
-	last, _ := s.Head()
-	return s.iterate(ctx, max(fromSeq, 1), last, nil, fn)
+	return s.Stream().From(fromSeq).Each(ctx, fn)
 }
 
 // IterateTime calls fn, in sequence order, for every record whose Time is
 // in [since, until) (a zero since or until leaves that side open), among
-// the records committed at the time of the call.
-//
-// Sequence order is commit order, which is only roughly time order: a
-// long call received early commits after shorter later ones. So every
-// record is considered, filtered by the time kept in its envelope before
-// anything is decompressed.
+// the records committed at the time of the call. It is
+// Stream().Window(evidence.Window{Since: since, Until: until}).Each; see
+// Stream for why every envelope is looked at, and none outside the window
+// is decompressed.
 func (s *Store) IterateTime(ctx context.Context, since, until time.Time, fn func(*evidence.Record) error) error {
-	last, _ := s.Head()
-	keep := func(t time.Time) bool {
-		return !t.Before(since) && (until.IsZero() || t.Before(until))
-	}
-	return s.iterate(ctx, 1, last, keep, fn)
+	return s.Stream().Window(evidence.Window{Since: since, Until: until}).Each(ctx, fn)
 }
 
-// iterate reads records from..to; keep, when set, filters on the envelope
-// time before a record is decoded.
+// iterate reads the records of spec and hands them to fn chunk by chunk,
+// in sequence order; fn may keep the slice and its records.
 //
 // Reading and decoding (decompression and JSON) run on a goroutine of
 // their own, one chunk ahead of fn, so a slow consumer such as an export
 // and the decoding use both cores. The goroutine is stopped and waited for
 // before iterate returns.
-func (s *Store) iterate(ctx context.Context, from, to uint64, keep func(time.Time) bool, fn func(*evidence.Record) error) error {
+func (s *Store) iterate(ctx context.Context, spec readSpec, fn func([]*evidence.Record) error) error {
 	chunks := make(chan decoded, 1)
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer close(chunks)
-		s.decodeChunks(ctx, from, to, keep, chunks, stop)
+		s.decodeChunks(ctx, spec, chunks, stop)
 	}()
 	defer func() {
 		close(stop)
@@ -70,10 +82,11 @@ func (s *Store) iterate(ctx context.Context, from, to uint64, keep func(time.Tim
 		if c.err != nil {
 			return c.err
 		}
-		for _, rec := range c.recs {
-			if err := fn(rec); err != nil {
-				return err
-			}
+		if len(c.recs) == 0 {
+			continue
+		}
+		if err := fn(c.recs); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -85,9 +98,9 @@ type decoded struct {
 	err  error
 }
 
-// decodeChunks reads and decodes from..to chunk by chunk into out until
-// done, an error, or stop.
-func (s *Store) decodeChunks(ctx context.Context, from, to uint64, keep func(time.Time) bool, out chan<- decoded, stop <-chan struct{}) {
+// decodeChunks reads and decodes spec chunk by chunk into out until done,
+// an error, or stop.
+func (s *Store) decodeChunks(ctx context.Context, spec readSpec, out chan<- decoded, stop <-chan struct{}) {
 	send := func(d decoded) bool {
 		select {
 		case out <- d:
@@ -96,66 +109,76 @@ func (s *Store) decodeChunks(ctx context.Context, from, to uint64, keep func(tim
 			return false
 		}
 	}
-	for n, next := 0, from; next <= to; n++ {
+	for n, next := 0, spec.from; next <= spec.to; n++ {
 		if err := ctx.Err(); err != nil {
 			send(decoded{err: fmt.Errorf("iterate records: %w", err)})
 			return
 		}
-		chunk, err := s.readChunk(next, to, n%releaseEveryChunks == releaseEveryChunks-1)
-		if err != nil || len(chunk) == 0 {
-			if err != nil {
-				send(decoded{err: err})
-			}
+		chunk, last, err := s.readChunk(spec, next, n%releaseEveryChunks == releaseEveryChunks-1)
+		if err != nil {
+			send(decoded{err: err})
 			return
 		}
-		recs := make([]*evidence.Record, 0, len(chunk))
-		for _, st := range chunk {
-			if keep != nil {
-				if t, ok := envelopeTime(st.value); ok && !keep(t) {
-					continue
-				}
-			}
-			rec, err := decodeRecord(st.seq, st.value, s.dec)
-			if err != nil {
-				s.countError("read")
-				send(decoded{err: fmt.Errorf("iterate records: %w", err)})
-				return
-			}
-			recs = append(recs, rec)
+		if last == 0 {
+			return
+		}
+		recs, err := s.decodeChunk(spec, chunk)
+		if err != nil {
+			send(decoded{err: err})
+			return
 		}
 		if !send(decoded{recs: recs}) {
 			return
 		}
-		next = chunk[len(chunk)-1].seq + 1
+		next = last + 1
 	}
+}
+
+// decodeChunk decompresses and decodes the records of one chunk.
+func (s *Store) decodeChunk(spec readSpec, chunk []stored) ([]*evidence.Record, error) {
+	recs := make([]*evidence.Record, 0, len(chunk))
+	for _, st := range chunk {
+		if spec.decoded != nil {
+			spec.decoded(st.seq)
+		}
+		rec, err := decodeRecord(st.seq, st.value, s.dec)
+		if err != nil {
+			s.countError("read")
+			return nil, fmt.Errorf("iterate records: %w", err)
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
 }
 
 // releaseEveryChunks is how many chunks a reader reads between two
 // releases of the mapped pages.
 const releaseEveryChunks = 64
 
-// readChunk copies up to readChunk records from..to out of one read
-// transaction, then releases the mapped pages if release is set.
-func (s *Store) readChunk(from, to uint64, release bool) ([]stored, error) {
-	var chunk []stored
-	err := s.db.View(func(tx *bolt.Tx) error {
+// readChunk copies out of one read transaction, from seq from on, up to
+// readChunk records of spec (looking at up to scanChunk envelopes), then
+// releases the mapped pages if release is set. Only the records spec.keep
+// accepts are copied: the others cost a look at their envelope's time.
+// last is the last sequence number looked at, 0 when there was none left.
+func (s *Store) readChunk(spec readSpec, from uint64, release bool) (chunk []stored, last uint64, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRecords).Cursor()
-		size := 0
-		for k, v := c.Seek(seqKey(from)); k != nil && len(chunk) < readChunk; k, v = c.Next() {
+		size, scanned := 0, 0
+		for k, v := c.Seek(seqKey(from)); k != nil && len(chunk) < readChunk && scanned < scanChunk; k, v = c.Next() {
 			seq := binary.BigEndian.Uint64(k)
-			if seq > to {
+			if seq > spec.to {
 				break
+			}
+			last, scanned = seq, scanned+1
+			if spec.keep != nil {
+				if t, ok := envelopeTime(v); ok && !spec.keep(t) {
+					continue
+				}
 			}
 			chunk = append(chunk, stored{seq: seq, value: v})
 			size += len(v)
 		}
-		// One arena for the chunk's values, detached from the mmap.
-		arena := make([]byte, 0, size)
-		for i := range chunk {
-			start := len(arena)
-			arena = append(arena, chunk[i].value...)
-			chunk[i].value = arena[start:len(arena):len(arena)]
-		}
+		detach(chunk, size)
 		// Within the read transaction the map cannot move: drop the
 		// pages just read from this process's resident set (see
 		// releaseMapped), so reading a large store keeps memory flat.
@@ -166,9 +189,56 @@ func (s *Store) readChunk(from, to uint64, release bool) ([]stored, error) {
 	})
 	if err != nil {
 		s.countError("read")
-		return nil, fmt.Errorf("read records: %w", err)
+		return nil, 0, fmt.Errorf("read records: %w", err)
 	}
-	return chunk, nil
+	return chunk, last, nil
+}
+
+// detach copies the chunk's values, still pointing into the mmap, into
+// one arena of size bytes.
+func detach(chunk []stored, size int) {
+	arena := make([]byte, 0, size)
+	for i := range chunk {
+		start := len(arena)
+		arena = append(arena, chunk[i].value...)
+		chunk[i].value = arena[start:len(arena):len(arena)]
+	}
+}
+
+// scanTimes calls fn with the sequence number and envelope time of every
+// record from..to, in order, reading nothing but envelope headers, in
+// transactions of scanChunk records. A record whose envelope is bad is
+// reported with ok false.
+func (s *Store) scanTimes(ctx context.Context, from, to uint64, fn func(seq uint64, t time.Time, ok bool)) error {
+	for next := from; next <= to; {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("scan record times: %w", err)
+		}
+		var last uint64
+		err := s.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucketRecords).Cursor()
+			n := 0
+			for k, v := c.Seek(seqKey(next)); k != nil && n < scanChunk; k, v = c.Next() {
+				seq := binary.BigEndian.Uint64(k)
+				if seq > to {
+					break
+				}
+				t, ok := envelopeTime(v)
+				fn(seq, t, ok)
+				last, n = seq, n+1
+			}
+			return nil
+		})
+		if err != nil {
+			s.countError("read")
+			return fmt.Errorf("scan record times: %w", err)
+		}
+		if last == 0 {
+			return nil
+		}
+		next = last + 1
+	}
+	return nil
 }
 
 // VerifyChain walks every record and checks that the sequence has no gap,
@@ -178,7 +248,7 @@ func (s *Store) readChunk(from, to uint64, release bool) ([]stored, error) {
 func (s *Store) VerifyChain(ctx context.Context) error {
 	headSeq, headHash := s.Head()
 	prevSeq, prev := uint64(0), evidence.GenesisHash
-	err := s.iterate(ctx, 1, headSeq, nil, func(r *evidence.Record) error {
+	err := s.Stream().To(headSeq).Each(ctx, func(r *evidence.Record) error {
 		if err := r.Check(prevSeq, prev); err != nil {
 			return err
 		}
