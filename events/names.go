@@ -4,17 +4,19 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // The documented attribute names an event uses to name the Axys entities
-// it is about. The classifier keys event steps to entities through them,
-// as it keys call steps through the ids in paths and bodies.
+// it is about. They live in package evidence, beside the record, so the
+// classifier reads them without importing this HTTP package.
 const (
-	AttrCardholderID  = "axys.cardholder_id"
-	AttrCardID        = "axys.card_id"
-	AttrWalletID      = "axys.wallet_id"
-	AttrDepositID     = "axys.deposit_id"
-	AttrTransactionID = "axys.transaction_id"
+	AttrCardholderID  = evidence.AttrCardholderID
+	AttrCardID        = evidence.AttrCardID
+	AttrWalletID      = evidence.AttrWalletID
+	AttrDepositID     = evidence.AttrDepositID
+	AttrTransactionID = evidence.AttrTransactionID
 )
 
 // AttrEventName is the attribute that names an OTLP log record that has no
@@ -27,9 +29,7 @@ const AttrEventName = "event.name"
 const AttrTraceparent = "traceparent"
 
 // EntityAttributes returns the documented entity attribute names, sorted.
-func EntityAttributes() []string {
-	return []string{AttrCardID, AttrCardholderID, AttrDepositID, AttrTransactionID, AttrWalletID}
-}
+func EntityAttributes() []string { return evidence.EntityAttributes() }
 
 // IsEntityAttribute reports whether name is one of the documented entity
 // attribute names.
@@ -92,26 +92,13 @@ func (m Mapping) sorted() []string {
 }
 
 // Event names of the transitions the auditor asks the app to show it
-// handled, as the demo app emits them and the built-in matrix's
-// app-events requirements are meant to name them. Apps may emit any
-// names; these are the documented ones.
+// handled (package evidence documents each): the demo app emits them and
+// the built-in matrix's app-events requirements name them.
 const (
-	// EventCardScreenUnlocked: a compliance approval observed, the card
-	// screen unlocked for the cardholder (axys.cardholder_id).
-	EventCardScreenUnlocked = "cardholder.card_screen_unlocked"
-	// EventSupportCaseOpened: a compliance decline observed, a support
-	// case opened (axys.cardholder_id).
-	EventSupportCaseOpened = "cardholder.support_case_opened"
-	// EventCardShown: an issued card shown to the cardholder
-	// (axys.card_id, axys.cardholder_id).
-	EventCardShown = "card.shown"
-	// EventLedgerUpdated: a credited deposit entered in the app's ledger
-	// (axys.deposit_id when known, axys.card_id or axys.wallet_id).
-	EventLedgerUpdated = "deposit.ledger_updated"
-	// EventDeclineRecorded: a declined card transaction recorded
-	// (axys.transaction_id, axys.card_id).
-	EventDeclineRecorded = "transaction.decline_recorded"
-	// EventOTPDelivered: a 3-D Secure OTP delivered to the cardholder
-	// (axys.card_id; never the code).
-	EventOTPDelivered = "otp.delivered"
+	EventCardScreenUnlocked = evidence.EventCardScreenUnlocked
+	EventSupportCaseOpened  = evidence.EventSupportCaseOpened
+	EventCardShown          = evidence.EventCardShown
+	EventLedgerUpdated      = evidence.EventLedgerUpdated
+	EventDeclineRecorded    = evidence.EventDeclineRecorded
+	EventOTPDelivered       = evidence.EventOTPDelivered
 )
