@@ -76,6 +76,15 @@ type Options struct {
 	// uses a clone with Proxy forced to nil and DisableCompression on. Nil
 	// means a transport with the system roots and no client certificate.
 	Transport *http.Transport
+	// UpstreamHandshake, when set, is called once per new upstream TLS
+	// connection, after its handshake succeeded and before its first
+	// request, with the host and port dialled and the connection's state
+	// (the server's certificate chain as presented and as verified).
+	// Calls over a kept-alive connection do not call it again, nor do
+	// failed handshakes and the upstream probe. It runs on the dialling
+	// goroutine, so it must be quick and safe for concurrent use
+	// (provenance.Collector.ObserveHandshake is). Nil: nothing.
+	UpstreamHandshake func(host, port string, cs tls.ConnectionState)
 	// Recorder receives one record per call; required. Record must return
 	// when its context ends (after Timeouts.Record).
 	Recorder Recorder
@@ -196,7 +205,7 @@ func New(o Options) (*Proxy, error) {
 	}
 	p.logs = newLogLimiter(p.log, slog.LevelWarn, o.LogEvery, p.now)
 	p.health = newUpstreamHealth(o.UnhealthyAfter, p.now, p.upstreamChanged)
-	p.setTransport(o.Transport, o.Timeouts)
+	p.setTransport(o.Transport, o.Timeouts, o.UpstreamHandshake)
 	p.bufs = &bufferPool{max: int(2*p.bodyCap) + firstGrow}
 	p.decoders = &decoders{bufs: p.bufs}
 	maxHeader := int(orDefault(int64(o.MaxHeaderBytes), DefaultMaxHeaderBytes))
@@ -245,8 +254,10 @@ func newGuardFor(up *url.URL, o Options) (*guard, error) {
 
 // setTransport makes the upstream transport from tr (see
 // upstreamTransport): it notes what the upstream asks for in each TLS
-// handshake, and never dials one of the sidecar's own listeners.
-func (p *Proxy) setTransport(tr *http.Transport, t Timeouts) {
+// handshake, never dials one of the sidecar's own listeners, and makes
+// its TLS connections itself so that handshake, when set, learns of each
+// (see tlsDialer).
+func (p *Proxy) setTransport(tr *http.Transport, t Timeouts, handshake func(host, port string, cs tls.ConnectionState)) {
 	p.transport = upstreamTransport(tr, t)
 	p.probeTLS = p.transport.TLSClientConfig.Clone()
 	p.client = newClientCert(p.transport.TLSClientConfig)
@@ -256,6 +267,8 @@ func (p *Proxy) setTransport(tr *http.Transport, t Timeouts) {
 		dial = (&net.Dialer{Timeout: p.timeouts.Dial, KeepAlive: 30 * time.Second}).DialContext
 	}
 	p.transport.DialContext = p.guard.self.guardDial(dial)
+	p.transport.DialTLSContext = (&tlsDialer{dial: p.transport.DialContext, config: p.transport.TLSClientConfig,
+		timeout: p.transport.TLSHandshakeTimeout, handshake: handshake}).dialTLS
 	p.clientCertSHA = clientCertFingerprint(p.transport)
 }
 

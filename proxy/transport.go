@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -196,4 +197,68 @@ func checkClientCert(c *x509.Certificate, file string, now time.Time) error {
 func isSelfSigned(c *x509.Certificate) bool {
 	return bytes.Equal(c.RawIssuer, c.RawSubject) &&
 		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// tlsDialer makes the upstream TLS connections of the proxy's transport
+// (its DialTLSContext) instead of leaving the handshake to net/http, so
+// that it knows the host and port of each new connection, which
+// tls.Config.VerifyConnection does not, and can hand the handshake to
+// Options.UpstreamHandshake once per connection, never per call. It does
+// what net/http would do: dial through the transport's DialContext (so a
+// connection that reached one of the sidecar's own listeners is still
+// closed before a byte is sent), handshake with a clone of the transport's
+// TLS configuration, ServerName set to the host (verification stays on,
+// against the same roots), within TLSHandshakeTimeout. It returns the
+// *tls.Conn itself, so responses keep their TLS state; HTTP/1.1
+// keep-alive is unchanged.
+type tlsDialer struct {
+	dial dialFunc
+	// config is the transport's TLS configuration, cloned per connection.
+	config *tls.Config
+	// timeout bounds the handshake; zero means none.
+	timeout   time.Duration
+	handshake func(host, port string, cs tls.ConnectionState)
+}
+
+// errHandshakeTimeout is what net/http reports for a handshake past
+// TLSHandshakeTimeout: a net.Error whose Timeout is true.
+var errHandshakeTimeout error = handshakeTimeoutError{}
+
+type handshakeTimeoutError struct{}
+
+func (handshakeTimeoutError) Error() string   { return "TLS handshake timeout" }
+func (handshakeTimeoutError) Timeout() bool   { return true }
+func (handshakeTimeoutError) Temporary() bool { return true }
+
+func (d *tlsDialer) dialTLS(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("dial upstream: %w", err)
+	}
+	raw, err := d.dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	cfg := d.config.Clone()
+	if cfg.ServerName == "" {
+		cfg.ServerName = host
+	}
+	conn := tls.Client(raw, cfg)
+	hctx := ctx
+	if d.timeout > 0 {
+		var cancel context.CancelFunc
+		hctx, cancel = context.WithTimeout(ctx, d.timeout)
+		defer cancel()
+	}
+	if err := conn.HandshakeContext(hctx); err != nil {
+		raw.Close()
+		if ctx.Err() == nil && errors.Is(hctx.Err(), context.DeadlineExceeded) {
+			return nil, errHandshakeTimeout
+		}
+		return nil, err
+	}
+	if d.handshake != nil {
+		d.handshake(host, port, conn.ConnectionState())
+	}
+	return conn, nil
 }
