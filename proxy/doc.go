@@ -116,6 +116,16 @@
 // expired, not-yet-valid, non-client-auth or self-signed ("CA-less")
 // certificate and a key that does not match, naming which.
 //
+// The proxy makes the transport's TLS connections itself (its
+// DialTLSContext, see tlsDialer in transport.go), exactly as net/http
+// would: the same configuration and roots, ServerName set to the host,
+// the handshake timeout, the own-listener check on the dialled peer. It
+// does so to know each new connection's host and port, which
+// tls.Config.VerifyConnection does not: Options.UpstreamHandshake, when
+// set, is told of every successful handshake once per connection (cmd
+// hands it to the provenance collector, which records the server's
+// certificate chain), never per call.
+//
 // # Failures are answers
 //
 // Every failure becomes a JSON answer {"status":"error","message":…,
