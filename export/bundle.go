@@ -55,6 +55,11 @@ type Options struct {
 	// The bundle carries the provenance derived from it and the exported
 	// records (provenance.Tally).
 	Provenance *evidence.Provenance
+	// Attachments are files the bundle carries as given (the Member*
+	// attachment names: API description, readiness content, checklist,
+	// go-live result). An Attaching Coverage computes over them, and may
+	// add the defaults it uses; see Attaching.
+	Attachments []Attachment
 	// Progress, when set, receives a progress line every 100,000 records.
 	Progress io.Writer
 	// Now stamps the manifest's created_at; nil means time.Now.
@@ -109,6 +114,11 @@ func write(ctx context.Context, out string, src Source, opts Options) (*Manifest
 	if err != nil {
 		return nil, err
 	}
+	cov, atts, err := attach(opts.Coverage, opts.Attachments)
+	if err != nil {
+		return nil, err
+	}
+	opts.Coverage = cov
 	dir, prefix := filepath.Dir(out), "."+filepath.Base(out)+".*.part"
 	recs, err := newScratch(dir, prefix)
 	if err != nil {
@@ -140,15 +150,22 @@ func write(ctx context.Context, out string, src Source, opts Options) (*Manifest
 		return nil, err
 	}
 	m := newManifest(KindExport, &opts, matrix, []SourceChain{source})
+	if err := m.describeExtras(atts, files, opts.Coverage); err != nil {
+		return nil, err
+	}
 	if !opts.Since.IsZero() || !opts.Until.IsZero() {
 		m.TimeRange = &TimeRange{Since: opts.Since, Until: opts.Until}
 	}
 	if files, err = withHeader(files, m.Header()); err != nil {
 		return nil, err
 	}
-	m.Members = append([]Member{memberOf(MemberMatrix, opts.Matrix), recMember, har}, coverageMembers(files)...)
+	m.Members = append(append([]Member{memberOf(MemberMatrix, opts.Matrix)}, attachmentMembers(atts)...), recMember, har)
+	m.Members = append(m.Members, coverageMembers(files)...)
 	progress(opts.Progress, "export: writing bundle (%d records)", source.Count)
 	err = assemble(out, m, opts.Signer, opts.Matrix, func(bw *bundleWriter) error {
+		if err := writeAttachments(bw, atts); err != nil {
+			return err
+		}
 		r, err := recs.reader()
 		if err != nil {
 			return err
@@ -205,7 +222,7 @@ func coverageMembers(files map[string][]byte) []Member {
 	for _, name := range coverageFiles() {
 		out = append(out, memberOf(name, files[name]))
 	}
-	return out
+	return append(out, derivedMembers(files)...)
 }
 
 // assemble signs m and writes the bundle: manifest.json, manifest.sig,

@@ -55,8 +55,8 @@ func (d *derived) finish() (Member, map[string][]byte, MatrixInfo, error) {
 
 func (d *derived) remove() { d.har.remove() }
 
-// writeTail writes the members every bundle ends with: the HAR and the
-// coverage reports.
+// writeTail writes the members every bundle ends with: the HAR, the
+// coverage reports and the derived members beyond them.
 func (d *derived) writeTail(bw *bundleWriter, har Member, files map[string][]byte) error {
 	r, err := d.har.reader()
 	if err != nil {
@@ -70,7 +70,7 @@ func (d *derived) writeTail(bw *bundleWriter, har Member, files map[string][]byt
 			return err
 		}
 	}
-	return nil
+	return writeDerived(bw, files)
 }
 
 // harDigest derives a HAR again from records, hashing it instead of storing

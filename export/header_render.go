@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"strings"
 
 	"github.com/evidence-proxy/evidence-proxy/evidence"
@@ -48,7 +49,7 @@ func AddHeader(format string, report []byte, h Header) ([]byte, error) {
 
 // withHeader adds the header to a bundle's three coverage reports.
 func withHeader(files map[string][]byte, h Header) (map[string][]byte, error) {
-	out := map[string][]byte{}
+	out := maps.Clone(files) // derived members beyond the reports are kept as they are
 	for name, format := range map[string]string{CoverageJSON: "json", CoverageMD: "md", CoverageHTML: "html"} {
 		b, err := AddHeader(format, files[name], h)
 		if err != nil {

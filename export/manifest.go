@@ -52,6 +52,9 @@ type Manifest struct {
 	Tool        Tool        `json:"tool"`
 	CreatedAt   time.Time   `json:"created_at"`
 	Matrix      MatrixInfo  `json:"matrix"`
+	// Contract is the API description the contract findings
+	// (contract.json) were computed against (format v3).
+	Contract *ContractInfo `json:"contract,omitempty"`
 	// TimeRange is the range the export was asked for, if any; the records
 	// actually included are described by Records and Sources.
 	TimeRange *TimeRange `json:"time_range,omitempty"`
@@ -196,7 +199,7 @@ func (m *Manifest) member(name string) (Member, bool) {
 // expectedMembers returns the members a bundle of m's kind and sources must
 // hold besides manifest.json and manifest.sig, in writing order.
 func (m *Manifest) expectedMembers() []string {
-	names := []string{MemberMatrix}
+	names := append([]string{MemberMatrix}, m.listed(attachmentNames())...)
 	for _, s := range m.Sources {
 		if s.Manifest != "" {
 			names = append(names, s.Manifest, s.Signature)
@@ -205,12 +208,12 @@ func (m *Manifest) expectedMembers() []string {
 	}
 	names = append(names, MemberHAR)
 	c := coverageFiles()
-	return append(names, c[:]...)
+	return append(append(names, c[:]...), m.listed(derivedNames())...)
 }
 
 func (m *Manifest) validate() error {
-	if m.Format != FormatVersion {
-		return fmt.Errorf("format %q is not %q (bundles from before provenance and embedded matrices: export them again)", m.Format, FormatVersion)
+	if err := m.validateFormat(); err != nil {
+		return err
 	}
 	if err := m.validateSources(); err != nil {
 		return err

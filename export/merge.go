@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -87,7 +88,11 @@ func merge(ctx context.Context, out string, paths []string, opts MergeOptions) (
 	if err := checkMergeable(inputs, opts.AllowMixed); err != nil {
 		return nil, err
 	}
-	d, err := newDerived(filepath.Dir(out), "."+filepath.Base(out)+".*.part", toolVersion(opts.ToolVersion), inputs[0].v.coverage)
+	cov, atts, err := mergeAttachments(inputs)
+	if err != nil {
+		return nil, err
+	}
+	d, err := newDerived(filepath.Dir(out), "."+filepath.Base(out)+".*.part", toolVersion(opts.ToolVersion), cov)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +106,10 @@ func merge(ctx context.Context, out string, paths []string, opts MergeOptions) (
 		return nil, err
 	}
 	m := mergedManifest(inputs, &opts, matrix)
+	if err := m.describeExtras(atts, files, cov); err != nil {
+		return nil, err
+	}
+	m.Members = slices.Insert(m.Members, 1, attachmentMembers(atts)...)
 	if files, err = withHeader(files, m.Header()); err != nil {
 		return nil, err
 	}
@@ -108,6 +117,9 @@ func merge(ctx context.Context, out string, paths []string, opts MergeOptions) (
 	m.Members = append(m.Members, coverageMembers(files)...)
 	progress(opts.Progress, "merge: writing bundle (%d records)", m.Records.Count)
 	err = assemble(out, m, opts.Signer, inputs[0].v.matrix, func(bw *bundleWriter) error {
+		if err := writeAttachments(bw, atts); err != nil {
+			return err
+		}
 		for _, in := range inputs {
 			if err := copySource(bw, in); err != nil {
 				return err

@@ -109,6 +109,10 @@ type verifier struct {
 	// differs from the built-in one.
 	coverage   Coverage
 	matrixDiff MatrixDiff
+	// attachments are those the bundle carries, in order; base is the
+	// coverage computation before they were attached.
+	attachments []Attachment
+	base        Coverage
 	// small holds the members kept whole: coverage reports, source
 	// manifests and signatures.
 	small map[string][]byte
@@ -129,6 +133,9 @@ func (v *verifier) run(ctx context.Context) error {
 		return err
 	}
 	if err := v.readMatrix(br); err != nil {
+		return err
+	}
+	if err := v.readAttachments(br); err != nil {
 		return err
 	}
 	if err := v.readMembers(ctx, br); err != nil {
@@ -233,7 +240,7 @@ func (v *verifier) readMembers(ctx context.Context, br *bundleReader) error {
 			return err
 		}
 	}
-	seen := map[string]bool{MemberMatrix: true}
+	seen := v.readSoFar()
 	for {
 		hdr, err := br.next()
 		if errors.Is(err, io.EOF) {

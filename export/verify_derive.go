@@ -144,6 +144,9 @@ func (v *verifier) checkDerived(ctx context.Context) error {
 			return &MemberError{Member: name, Reason: "differs from the coverage recomputed from the records"}
 		}
 	}
+	if err := v.checkDerivedMembers(files); err != nil {
+		return err
+	}
 	har, err := v.har.sum()
 	if err != nil {
 		return err

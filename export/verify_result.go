@@ -26,6 +26,9 @@ type VerifyResult struct {
 	// MatrixNote says that VerifyOptions.ExpectMatrix differs from the
 	// embedded matrix, which was used; empty otherwise.
 	MatrixNote string
+	// Attachments are the files the bundle carries as given (a go-live
+	// result among them, which the caller checks), in bundle order.
+	Attachments []Attachment
 	// Verdict is a one-line summary for people, starting "OK:" only when
 	// verified and "UNAUTHENTICATED:" when no key was pinned.
 	Verdict string
@@ -71,7 +74,7 @@ func (v *verifier) result() *VerifyResult {
 	m := v.manifest
 	authenticated := len(v.pinned) > 0
 	res := &VerifyResult{Manifest: m, KeyID: v.keyID, Authenticated: authenticated, Pinned: authenticated,
-		Header: m.Header(), Matrix: v.matrixDiff}
+		Header: m.Header(), Matrix: v.matrixDiff, Attachments: v.attachments}
 	if len(v.opts.ExpectMatrix) > 0 {
 		sum := sha256.Sum256(v.opts.ExpectMatrix)
 		if got := hex.EncodeToString(sum[:]); got != m.Matrix.SHA256 {
@@ -87,8 +90,8 @@ func (v *verifier) result() *VerifyResult {
 		}
 		chains = append(chains, fmt.Sprintf("%s: seq %d-%d", s.InstanceID, s.FirstSeq, s.LastSeq))
 	}
-	facts := fmt.Sprintf("%d records (%s), chain hashes recomputed, %d members match the manifest, provenance, coverage and HAR recomputed identically",
-		m.Records.Count, strings.Join(chains, ", "), len(m.Members)+2)
+	facts := fmt.Sprintf("%d records (%s), chain hashes recomputed, %d members match the manifest, %s recomputed identically",
+		m.Records.Count, strings.Join(chains, ", "), len(m.Members)+2, recomputedParts(m))
 	if authenticated {
 		res.Verdict = fmt.Sprintf("OK: %s; %s: signed by %s", m.Environment.Class, facts, res.signers())
 	} else {
