@@ -19,8 +19,8 @@ type span struct {
 }
 
 // selectSpan turns the options' time range and source head into a span.
-// With a time range it reads the source once to find the first and last
-// records received within it.
+// With a time range it finds the first and last records received within
+// it (findSpan).
 func selectSpan(ctx context.Context, src Source, opts *Options) (span, error) {
 	var sp span
 	if opts.SourceHead != nil {
@@ -32,9 +32,29 @@ func selectSpan(ctx context.Context, src Source, opts *Options) (span, error) {
 	if opts.Since.IsZero() && opts.Until.IsZero() {
 		return sp, nil
 	}
-	var lo, hi uint64
-	err := src.Iterate(ctx, 0, func(rec *evidence.Record) error {
-		if sp.hi != 0 && rec.Seq > sp.hi {
+	lo, hi, err := findSpan(ctx, src, opts, sp.hi)
+	if err != nil {
+		return span{}, err
+	}
+	if lo == 0 {
+		return span{empty: true}, nil
+	}
+	return span{lo: lo, hi: hi}, nil
+}
+
+// findSpan returns the first and last records received in the options'
+// range, up to through (0: all), through the source's TimeIndex when it
+// has one, else by reading every record.
+func findSpan(ctx context.Context, src Source, opts *Options, through uint64) (lo, hi uint64, err error) {
+	if ix, ok := src.(TimeIndex); ok {
+		lo, hi, err = ix.Span(ctx, evidence.Window{Since: opts.Since, Until: opts.Until}, through)
+		if err != nil {
+			return 0, 0, fmt.Errorf("read record times: %w", err)
+		}
+		return lo, hi, nil
+	}
+	err = src.Iterate(ctx, 0, func(rec *evidence.Record) error {
+		if through != 0 && rec.Seq > through {
 			return errStop
 		}
 		if inRange(rec.Time, opts.Since, opts.Until) {
@@ -46,12 +66,9 @@ func selectSpan(ctx context.Context, src Source, opts *Options) (span, error) {
 		return nil
 	})
 	if err != nil && !errors.Is(err, errStop) {
-		return span{}, fmt.Errorf("read records: %w", err)
+		return 0, 0, fmt.Errorf("read records: %w", err)
 	}
-	if lo == 0 {
-		return span{empty: true}, nil
-	}
-	return span{lo: lo, hi: hi}, nil
+	return lo, hi, nil
 }
 
 func inRange(t, since, until time.Time) bool {
