@@ -4,6 +4,14 @@
 // a bundle's embedded matrix and says what that matrix drops, replaces or
 // adds compared with the built-in one. It is the one place that knows
 // both packages, so that neither knows the other.
+//
+// It also assembles what a report holds besides the verdicts, computed in
+// the same pass over the records (Extras, Pass): the audit-readiness view
+// of package golive and the contract findings of package contract. A
+// Coverage is export.Attaching: attached to a bundle's API description,
+// readiness content and checklist (see attach.go) it renders the
+// readiness and contract members as well, which verify recomputes from
+// the attachments the bundle carries.
 package bundlecov
 
 import (
@@ -11,6 +19,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/evidence-proxy/evidence-proxy/contract"
 	"github.com/evidence-proxy/evidence-proxy/coverage"
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/export"
@@ -19,6 +28,11 @@ import (
 // Coverage is export.Coverage over one matrix.
 type Coverage struct {
 	m *coverage.Matrix
+	// spec, when set, is a description already parsed, used by Attach
+	// when the bundle's is the same (it saves parsing it again).
+	spec *contract.Spec
+	// onReport, when set, receives each report rendered (ReadReport).
+	onReport func(*coverage.Report, *coverage.Matrix)
 }
 
 var _ export.Coverage = Coverage{}
@@ -31,12 +45,13 @@ func (c Coverage) Matrix() []byte { return c.m.Canonical() }
 
 // New starts a fresh computation.
 func (c Coverage) New() export.CoverageRun {
-	return &run{m: c.m, e: coverage.NewEngine(c.m)}
+	return &run{m: c.m, e: coverage.NewEngine(c.m), onReport: c.onReport}
 }
 
 type run struct {
-	m *coverage.Matrix
-	e *coverage.Engine
+	m        *coverage.Matrix
+	e        *coverage.Engine
+	onReport func(*coverage.Report, *coverage.Matrix)
 }
 
 // Observe feeds one record. The instance is not needed: a report's
@@ -47,6 +62,9 @@ func (r *run) Observe(_ string, rec *evidence.Record) { r.e.Observe(rec) }
 // Files renders the three reports.
 func (r *run) Files() (map[string][]byte, export.MatrixInfo, error) {
 	rep := r.e.Report()
+	if r.onReport != nil {
+		r.onReport(rep, r.m)
+	}
 	files := map[string][]byte{}
 	for name, write := range map[string]func(io.Writer, *coverage.Report) error{
 		export.CoverageJSON: coverage.WriteJSON,
@@ -64,13 +82,17 @@ func (r *run) Files() (map[string][]byte, export.MatrixInfo, error) {
 
 // Loader is export.MatrixLoader over package coverage, comparing with the
 // built-in matrix (coverage.DefaultMatrix).
-type Loader struct{}
+type Loader struct {
+	// OnReport, when set, receives every report the loaded computations
+	// render, with their matrix (ReadReport).
+	OnReport func(*coverage.Report, *coverage.Matrix)
+}
 
 var _ export.MatrixLoader = Loader{}
 
 // LoadMatrix parses an embedded matrix and compares it with the built-in
 // one.
-func (Loader) LoadMatrix(canonical []byte) (export.Coverage, export.MatrixDiff, error) {
+func (l Loader) LoadMatrix(canonical []byte) (export.Coverage, export.MatrixDiff, error) {
 	m, err := coverage.ParseMatrix(canonical)
 	if err != nil {
 		return nil, export.MatrixDiff{}, fmt.Errorf("load embedded matrix: %w", err)
@@ -79,7 +101,7 @@ func (Loader) LoadMatrix(canonical []byte) (export.Coverage, export.MatrixDiff, 
 	if err != nil {
 		return nil, export.MatrixDiff{}, fmt.Errorf("load embedded matrix: %w", err)
 	}
-	return New(m), export.MatrixDiff{Base: info(d.Base), Kept: len(d.Kept), Dropped: d.Dropped,
+	return Coverage{m: m, onReport: l.OnReport}, export.MatrixDiff{Base: info(d.Base), Kept: len(d.Kept), Dropped: d.Dropped,
 		Replaced: d.Replaced, Added: d.Added, Sections: d.Sections}, nil
 }
 

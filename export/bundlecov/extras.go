@@ -1,0 +1,133 @@
+package bundlecov
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/evidence-proxy/evidence-proxy/contract"
+	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
+	"github.com/evidence-proxy/evidence-proxy/export"
+	"github.com/evidence-proxy/evidence-proxy/golive"
+)
+
+// ExtrasOptions say what a report holds besides the coverage verdicts.
+// The zero value is the built-in API description and readiness content
+// and no checklist file.
+type ExtrasOptions struct {
+	// Spec is the API description calls are held against; nil means
+	// contract.Default().
+	Spec *contract.Spec
+	// Content is the audit-readiness content; nil means the built-in one.
+	Content *golive.Content
+	// Checklist is the integrator's go-live checklist; nil means none
+	// given (every item not answered).
+	Checklist *golive.Checklist
+}
+
+// Extras computes what a report holds besides the coverage verdicts, fed
+// the same records in the same order as the coverage engine: the index of
+// test-script calls behind the readiness view, and the contract summary.
+// It is not safe for concurrent use.
+type Extras struct {
+	spec      *contract.Spec
+	content   *golive.Content
+	checklist *golive.Checklist
+	summary   *contract.Summary
+	scripts   golive.ScriptCalls
+	// instance is the first source observed; multi is set once records of
+	// a second one arrive (a merge), whose sequence numbers the script
+	// index cannot tell apart: evidence sources are then unknown.
+	instance string
+	multi    bool
+}
+
+// NewExtras returns an empty computation.
+func NewExtras(o ExtrasOptions) *Extras {
+	if o.Spec == nil {
+		o.Spec = contract.Default()
+	}
+	if o.Content == nil {
+		o.Content = golive.BuiltinContent()
+	}
+	return &Extras{spec: o.Spec, content: o.Content, checklist: o.Checklist, summary: contract.NewSummary(o.Spec)}
+}
+
+// Observe feeds the next record and returns what the contract check found
+// in it (skipped for records that are not calls).
+func (x *Extras) Observe(rec *evidence.Record) contract.Result {
+	x.scripts.Observe(rec)
+	res := x.spec.Check(rec)
+	x.summary.Add(res)
+	return res
+}
+
+// observeFrom feeds a record of a source instance (see Extras.multi).
+func (x *Extras) observeFrom(instance string, rec *evidence.Record) {
+	if x.instance == "" {
+		x.instance = instance
+	}
+	x.multi = x.multi || instance != x.instance
+	x.Observe(rec)
+}
+
+// Sections returns the readiness view of rep, which must be the coverage
+// of the records observed, and a copy of the contract summary.
+func (x *Extras) Sections(rep *coverage.Report) (*Sections, error) {
+	o := golive.ReadinessOptions{Content: x.content, Checklist: x.checklist, Scripts: &x.scripts}
+	if x.multi {
+		o.Scripts = nil
+	}
+	v, err := golive.BuildReadiness(rep, o)
+	if err != nil {
+		return nil, err
+	}
+	sum := contract.NewSummary(x.spec)
+	sum.Merge(x.summary)
+	return &Sections{Readiness: v, Contract: sum, Spec: contractInfo(x.spec)}, nil
+}
+
+// Sections are the parts of a report beside the coverage verdicts: the
+// audit-readiness view and the contract findings.
+type Sections struct {
+	Readiness *golive.Readiness
+	Contract  *contract.Summary
+	// Spec names the API description the findings hold calls against.
+	Spec export.ContractInfo
+}
+
+// contractInfo names a description for the manifest and the reports.
+func contractInfo(s *contract.Spec) export.ContractInfo {
+	sum := sha256.Sum256(s.Bytes())
+	return export.ContractInfo{Title: s.Title(), Version: s.Version(), SHA256: hex.EncodeToString(sum[:])}
+}
+
+// Pass computes a whole report in one pass over a record stream: the
+// coverage verdicts and the Extras.
+type Pass struct {
+	engine *coverage.Engine
+	extras *Extras
+}
+
+// NewPass returns an empty pass over m.
+func NewPass(m *coverage.Matrix, o ExtrasOptions) *Pass {
+	return &Pass{engine: coverage.NewEngine(m), extras: NewExtras(o)}
+}
+
+// Observe feeds the next record, in sequence order.
+func (p *Pass) Observe(rec *evidence.Record) {
+	p.engine.Observe(rec)
+	p.extras.Observe(rec)
+}
+
+// Report returns the coverage report of the records observed and its
+// sections.
+func (p *Pass) Report() (*coverage.Report, *Sections, error) {
+	rep := p.engine.Report()
+	s, err := p.extras.Sections(rep)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build report sections: %w", err)
+	}
+	return rep, s, nil
+}
