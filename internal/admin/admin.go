@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 type Options struct {
@@ -20,6 +23,14 @@ type Options struct {
 	// Coverage writes the live coverage report in one of the formats
 	// "html", "json" or "md".
 	Coverage func(w io.Writer, format string) error
+	// CoverageIn, when set, serves /coverage instead of Coverage, over the
+	// window of ?since=&until= (the zero Window without them; see
+	// export.go). Nothing written before it fails makes a 503.
+	CoverageIn func(w io.Writer, format string, win evidence.Window) error
+	// Export, when set, serves GET /export?since=&until=: it writes a
+	// bundle of the window's records signed by the sidecar's own key and
+	// returns it, or ErrExportBusy (see export.go).
+	Export func(ctx context.Context, win evidence.Window) (ExportedBundle, error)
 	// CoverageCSP is the Content-Security-Policy sent with the HTML report;
 	// the report is self-contained, so the policy can forbid every load.
 	CoverageCSP string
@@ -76,11 +87,14 @@ func (o Options) mux() *http.ServeMux {
 		}
 		writeText(w, http.StatusOK, "ready\n")
 	})
-	if o.Coverage != nil {
+	if o.Coverage != nil || o.CoverageIn != nil {
 		mux.HandleFunc("GET /coverage", o.coverage)
 	}
 	if o.Snapshot != nil {
 		mux.HandleFunc("GET /snapshot", o.snapshot)
+	}
+	if o.Export != nil {
+		mux.HandleFunc("GET /export", o.export)
 	}
 	if o.CAPEM != nil {
 		mux.HandleFunc("GET /ca.pem", o.caPEM)
@@ -100,19 +114,25 @@ func (o Options) coverage(w http.ResponseWriter, r *http.Request) {
 	if format == "" {
 		format = "html"
 	}
-	ct, ok := contentTypes[format]
-	if !ok {
+	if _, ok := contentTypes[format]; !ok {
 		writeText(w, http.StatusBadRequest, fmt.Sprintf("unknown format %q: html, json, md or table\n", format))
 		return
 	}
-	w.Header().Set("Content-Type", ct)
+	if o.coverageIn(w, r, format) {
+		return
+	}
+	o.coverageHeaders(w, format)
+	if err := o.Coverage(w, format); err != nil {
+		o.Logger.Error("render coverage", "format", format, "err", err)
+	}
+}
+
+func (o Options) coverageHeaders(w http.ResponseWriter, format string) {
+	w.Header().Set("Content-Type", contentTypes[format])
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if format == "html" && o.CoverageCSP != "" {
 		w.Header().Set("Content-Security-Policy", o.CoverageCSP)
-	}
-	if err := o.Coverage(w, format); err != nil {
-		o.Logger.Error("render coverage", "format", format, "err", err)
 	}
 }
 

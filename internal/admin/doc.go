@@ -1,5 +1,5 @@
 // Package admin serves the sidecar's admin listener: /metrics, /healthz,
-// /readyz, /coverage, /snapshot and, when given one, /ca.pem. It is kept
+// /readyz, /coverage, /snapshot, /export and, when given one, /ca.pem. It is kept
 // apart from the proxy listener because in base-URL mode every path there
 // belongs to the upstream.
 //
@@ -34,7 +34,24 @@
 //   - /ca.pem: the proxy's interception CA certificate, public by nature
 //     (the apps must trust it), fetched by init steps that hold no token.
 //
-// /snapshot, /coverage and anything that exports data (and any path not
-// listed above, known or not) answer 401 without the token, saying how to
-// send it. The token is never logged.
+// /snapshot, /export, /coverage and anything that exports data (and any
+// path not listed above, known or not) answer 401 without the token,
+// saying how to send it. The token is never logged.
+//
+// # Exports and time windows
+//
+// GET /export?since=&until= answers with a signed evidence bundle of the
+// records in the window (both bounds optional): the sidecar writes it from
+// a snapshot of its store and signs it with its own key (Options.Export),
+// so that the key never leaves its data directory and every bundle of one
+// store has one signer. One export runs at a time; another is refused with
+// 429 and Retry-After. A failure before the first byte is a 503 saying
+// why; a failure after it aborts the transfer, so that a client never
+// takes a short bundle for a whole one (verify would refuse it anyway).
+//
+// ?since= and ?until= take what --since and --until take
+// (evidence.ParseWindow: RFC 3339, a date, "now", or a duration back from
+// now such as 2h or 7d, against the listener's clock); a bad value or an
+// empty window is a 400 saying what is accepted. /coverage takes the same
+// window when the sidecar can compute one (Options.CoverageIn).
 package admin
