@@ -289,11 +289,12 @@ func checkLayout(t *testing.T, r *Report, got probeResult) {
 
 // TestRenderBrowserScreenshot takes a screenshot of the report and checks
 // that it shows something: not one flat colour, and the colours of the
-// header, the met and the violated statuses all present.
+// header, the met and the violated statuses all present (the window is
+// tall enough to reach the charts below the next steps).
 func TestRenderBrowserScreenshot(t *testing.T) {
 	_, url := writeReportFile(t, mixedReport())
 	shot := filepath.Join(t.TempDir(), "report.png")
-	runChromium(t, "--window-size=1280,2000", "--screenshot="+shot, url)
+	runChromium(t, "--window-size=1280,3200", "--screenshot="+shot, url)
 	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatalf("open screenshot: %v", err)
@@ -303,8 +304,8 @@ func TestRenderBrowserScreenshot(t *testing.T) {
 	if err != nil {
 		t.Fatalf("decode screenshot: %v", err)
 	}
-	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 2000 {
-		t.Errorf("screenshot is %d×%d, want 1280×2000", b.Dx(), b.Dy())
+	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 3200 {
+		t.Errorf("screenshot is %d×%d, want 1280×3200", b.Dx(), b.Dy())
 	}
 	mean, variance := luminance(img)
 	if variance < 200 {

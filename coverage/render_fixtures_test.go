@@ -26,7 +26,9 @@ func renderCases() []renderCase {
 
 var renderEpoch = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-const renderProxy = "http://127.0.0.1:8080"
+// renderProxy is the proxy in the fixtures' steps, with the variable name
+// of older matrices (renderers show it as $EVIDENCE_PROXY_URL).
+const renderProxy = "$PROXY/v2"
 
 // withSummary fills in the summary from the requirements, areas in the
 // order they first appear, as the classifier does.
@@ -132,13 +134,13 @@ func mixedReport() *Report {
 			Status: StatusMet, Explanation: "after 429 on seq 402 the next call came 2.1 s later", Evidence: []uint64{402, 403}},
 		{ID: "ERR-403", Title: "Both causes of 403 are told apart", Area: "error handling", Basis: "error-code list",
 			Status: StatusPartial, Explanation: "only the IP-allowlist 403 was seen; no scope 403",
-			Evidence: []uint64{9}, Steps: []string{"curl -sS " + renderProxy + "/cards/fees -H 'X-API-Key: read-only-key'"}},
+			Evidence: []uint64{9}, Steps: []string{"curl -sS " + renderProxy + "/cards/fees -H \"X-API-Key: $KEY\""}},
 		{ID: "C16", Title: "Transactions and fees reconciled over the same window", Area: "reconciliation", Basis: "inferred (C16)",
 			Status: StatusPartial, Explanation: "transactions paged to the end (offset 200 + 37 ≥ 237) but fees stopped at offset 50 of 120",
 			Evidence: []uint64{900, 901, 902, 910}, Steps: []string{"curl -sS '" + renderProxy + "/cards/fees?limit=50&offset=100&from=2026-03-01&to=2026-03-02'"}},
 		{ID: "L17", Title: "Wallet transactions reconciled", Area: "reconciliation", Basis: "launch checklist L17", Conditional: "wallets",
 			Status: StatusMissing, Explanation: "no GET /wallets/transactions call was recorded",
-			Steps: []string{"curl -sS '" + renderProxy + "/wallets/transactions?limit=100&offset=0'"}},
+			Steps: []string{"curl -sS \"$EVIDENCE_PROXY_URL/v2/wallets/transactions?limit=100&offset=0\" -H \"X-API-Key:$AXYS_API_KEY\""}},
 		{ID: "GUARD-ENV", Title: "No /staging/* call is sent to production", Area: "call traces", Basis: "going-live checks",
 			Status: StatusMet, Explanation: "all 23 /staging/* calls went to the staging host", Evidence: []uint64{15, 44, 71, 88, 97, 120, 131}},
 	}

@@ -26,19 +26,33 @@ const HTMLContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'
 // expanded view lists before it summarises the rest as a count.
 const evidenceListed = 100
 
-// WriteHTML writes r as one self-contained HTML page: inline CSS, inline
-// SVG charts (coverage by area, calls over time, status distribution),
-// the requirements grouped by area with their evidence and steps in
-// expandable sections, and the endpoint inventory. The page loads nothing
-// from anywhere: no scripts, fonts, images or stylesheets from outside;
-// its one inline script only opens every section before printing.
+// WriteHTML writes r as one self-contained HTML page (Document.WriteHTML
+// with no sections and the default options).
+func WriteHTML(w io.Writer, r *Report) error {
+	return (&Document{Report: r}).WriteHTML(w)
+}
+
+// WriteHTML writes the report as one self-contained HTML page: inline CSS,
+// the top sections, the next steps (violated first, with their commands),
+// the sections after them, inline SVG charts (coverage by area, calls over
+// time, status distribution, requirements met over time), the
+// requirements grouped by area with their evidence and steps in
+// expandable sections, the endpoint inventory, the end sections and the
+// embedded calls. The page loads nothing from anywhere: no scripts, fonts,
+// images or stylesheets from outside; its one inline script only opens
+// every section before printing. Evidence numbers link to
+// Options.CallsURL, or to the embedded calls; with Options.Refresh the
+// page reloads itself (a meta refresh, which needs no script).
 //
 // Every string from the matrix or the traffic goes through html/template's
 // contextual escaping, so a title or a step containing markup is shown as
-// text. The output holds no wall-clock time: equal reports give equal
-// bytes. The template is parsed on each call (about 0.5 ms), which keeps
-// the package free of shared state.
-func WriteHTML(w io.Writer, r *Report) error {
+// text; a section's HTML is its maker's. The output holds no wall-clock
+// time: equal documents give equal bytes. The template is parsed on each
+// call (about 0.5 ms), which keeps the package free of shared state.
+func (d *Document) WriteHTML(w io.Writer) error {
+	if err := d.check(); err != nil {
+		return err
+	}
 	funcs := template.FuncMap{
 		"statusClass": func(key string) string { return classCSS(statusCodeClass(key)) },
 		"thousands":   groupThousands,
@@ -48,7 +62,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 		return fmt.Errorf("parse report template: %w", err)
 	}
 	bw := bufio.NewWriter(w)
-	if err := t.Execute(controlFilter{bw}, newHTMLView(r)); err != nil {
+	if err := t.Execute(controlFilter{bw}, newHTMLView(d)); err != nil {
 		return fmt.Errorf("render html report: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -83,6 +97,13 @@ func (f controlFilter) Write(p []byte) (int, error) {
 // holds no logic beyond loops and conditions.
 type htmlView struct {
 	R         *Report
+	Refresh   int // seconds; 0: no meta refresh
+	CSS       []template.CSS
+	Top       []sectionView
+	After     []sectionView
+	End       []sectionView
+	Next      *nextView
+	Calls     []callRow
 	ShortSHA  string
 	Records   string
 	SeqRange  string
@@ -119,7 +140,7 @@ type reqView struct {
 	RequirementResult
 	Anchor     string
 	Badge      string // the status's colour: its name, or "unknown"
-	Shown      []uint64
+	Shown      []evidenceLink
 	More       int
 	CallsLabel string
 	Steps      []stepView
@@ -139,22 +160,31 @@ type endpointView struct {
 	Statuses []codeCount
 }
 
-func newHTMLView(r *Report) htmlView {
+func newHTMLView(d *Document) htmlView {
+	r := d.Report
+	links := d.linker()
 	v := htmlView{
 		R:         r,
+		Refresh:   refreshSeconds(d.Options.Refresh),
+		CSS:       sectionCSS(d.Sections),
+		Top:       sectionViews(d.placed(PlaceTop)),
+		After:     sectionViews(d.placed(PlaceAfterSteps)),
+		End:       sectionViews(d.placed(PlaceEnd)),
+		Calls:     callRows(d),
 		ShortSHA:  shortDigest(r.Matrix.SHA256),
 		Records:   groupThousands(r.Records),
 		SeqRange:  seqRangeText(r),
 		TimeRange: timeRangeText(r.From, r.To),
 		Overall:   overallText(r.Summary),
 		Statuses:  statusChart(r.StatusCounts),
-		Areas:     areaViews(r),
+		Areas:     areaViews(r, links),
 	}
-	links := make(map[string]string, len(v.Areas))
+	v.Next = newNextView(d, v.Areas, links)
+	areaLinks := make(map[string]string, len(v.Areas))
 	for _, a := range v.Areas {
-		links[a.Name] = "#" + a.Anchor
+		areaLinks[a.Name] = "#" + a.Anchor
 	}
-	v.AreaChart = areaChart(r.Summary.Areas, links)
+	v.AreaChart = areaChart(r.Summary.Areas, areaLinks)
 	paired := 0
 	if v.Statuses != nil {
 		paired = v.Statuses.Height
@@ -192,7 +222,7 @@ func endpointViews(eps []EndpointUse) ([]endpointView, int) {
 // its order, then any area only the requirements name, in first-seen
 // order. Element ids are made unique even when two names differ only in
 // case or punctuation.
-func areaViews(r *Report) []areaView {
+func areaViews(r *Report, links evidenceLinker) []areaView {
 	var out []areaView
 	index := map[string]int{}
 	ids := uniqueAnchors{}
@@ -210,7 +240,7 @@ func areaViews(r *Report) []areaView {
 	}
 	for _, q := range r.Requirements {
 		i := add(q.Area)
-		v := newReqView(q)
+		v := newReqView(q, links)
 		v.Anchor = ids.make("req", q.ID)
 		out[i].Reqs = append(out[i].Reqs, v)
 	}
@@ -231,10 +261,10 @@ func (u uniqueAnchors) make(prefix, name string) string {
 	return id
 }
 
-func newReqView(q RequirementResult) reqView {
+func newReqView(q RequirementResult, links evidenceLinker) reqView {
 	v := reqView{
 		RequirementResult: q,
-		Shown:             q.Evidence[:min(len(q.Evidence), evidenceListed)],
+		Shown:             links.list(q.Evidence[:min(len(q.Evidence), evidenceListed)]),
 		More:              max(0, len(q.Evidence)-evidenceListed),
 		Badge:             "unknown",
 	}
@@ -244,6 +274,7 @@ func newReqView(q RequirementResult) reqView {
 		}
 	}
 	for _, s := range q.Steps {
+		s = StepCommand(s)
 		v.Steps = append(v.Steps, stepView{Text: s, Command: stepIsCommand(s)})
 	}
 	switch len(q.Evidence) {

@@ -149,7 +149,7 @@ func TestRenderHTMLRequirements(t *testing.T) {
 			wants = append(wants, fmt.Sprintf("<li>#%d</li>", seq))
 		}
 		for _, s := range q.Steps {
-			wants = append(wants, escapedText(s))
+			wants = append(wants, escapedText(StepCommand(s)))
 		}
 		for _, want := range wants {
 			if !strings.Contains(entry, want) {
