@@ -26,7 +26,7 @@ type Options struct {
 	// CoverageIn, when set, serves /coverage instead of Coverage, over the
 	// window of ?since=&until= (the zero Window without them; see
 	// export.go). Nothing written before it fails makes a 503.
-	CoverageIn func(w io.Writer, format string, win evidence.Window) error
+	CoverageIn func(ctx context.Context, w io.Writer, format string, win evidence.Window) error
 	// Export, when set, serves GET /export?since=&until=: it writes a
 	// bundle of the window's records signed by the sidecar's own key and
 	// returns it, or ErrExportBusy (see export.go).

@@ -109,7 +109,7 @@ func (o Options) coverageIn(w http.ResponseWriter, r *http.Request, format strin
 	}
 	o.coverageHeaders(w, format)
 	dst := &clientWriter{w: w}
-	err = o.CoverageIn(dst, format, win)
+	err = o.CoverageIn(r.Context(), dst, format, win)
 	switch {
 	case err == nil:
 	case dst.n == 0 && dst.err == nil:

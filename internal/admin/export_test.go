@@ -133,7 +133,7 @@ func TestExportNeedsTheToken(t *testing.T) {
 func TestCoverageIn(t *testing.T) {
 	var got evidence.Window
 	fail := errors.New("read records: disk gone")
-	o := Options{Now: func() time.Time { return exportNow }, CoverageIn: func(w io.Writer, format string, win evidence.Window) error {
+	o := Options{Now: func() time.Time { return exportNow }, CoverageIn: func(_ context.Context, w io.Writer, format string, win evidence.Window) error {
 		if win.Since.Equal(exportNow.Add(-time.Hour)) && win.Until.IsZero() && format == "json" {
 			return fail
 		}
