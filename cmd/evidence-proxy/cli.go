@@ -51,7 +51,7 @@ the recorded traffic covers, and exports a signed bundle the auditor verifies.`,
 	root.AddCommand(
 		c.newServeCmd(), newDemoCmd(), newEmulateCmd(), c.newCoverageCmd(), newExportCmd(),
 		newVerifyCmd(), newMergeCmd(), c.newCACmd(), newMatrixCmd(), newVersionCmd(),
-		newHealthcheckCmd(), newCompactCmd(), newEventCmd(), newCompletionCmd(root),
+		newHealthcheckCmd(), newCompactCmd(), newEventCmd(), newKeyCmd(), newCompletionCmd(root),
 	)
 	root.SetHelpCommand(newHelpCmd(root))
 	root.InitDefaultHelpCmd() // adds it now, so checkCommand knows it

@@ -21,7 +21,7 @@ func helpCommands() [][]string {
 	return [][]string{
 		{}, {"serve"}, {"demo"}, {"emulate"}, {"coverage"}, {"export"}, {"verify"}, {"merge"},
 		{"ca"}, {"ca", "rotate"}, {"matrix"}, {"matrix", "show"}, {"matrix", "check"}, {"version"}, {"healthcheck"},
-		{"compact"}, {"event"}, {"completion"}, {"help"},
+		{"compact"}, {"event"}, {"key"}, {"key", "show"}, {"completion"}, {"help"},
 	}
 }
 
