@@ -22,8 +22,8 @@ func ev(seqs ...uint64) []uint64 { return seqs }
 
 // Shorthands for the calls the cases make, answered as the emulator does.
 
-func (tr *trace) holder(id, status int) uint64 {
-	return tr.get("/cardholders/"+itoa(id), cardholderBody(id, status))
+func (tr *trace) holder(id, status int, opts ...callOpt) uint64 {
+	return tr.get("/cardholders/"+itoa(id), cardholderBody(id, status), opts...)
 }
 
 func (tr *trace) submit(id int, status int) uint64 {
@@ -44,8 +44,8 @@ func (tr *trace) balance(id, ledger, available int) uint64 {
 	return tr.get("/cards/"+itoa(id)+"/balance", balanceBody(id, ledger, available))
 }
 
-func (tr *trace) issueVirtual(holder, card, status int) uint64 {
-	return tr.call("POST", "/cards/virtual/"+itoa(holder), status, `{"nameOnCard":"JORDAN REYES"}`, cardBody(card, 1))
+func (tr *trace) issueVirtual(holder, card, status int, opts ...callOpt) uint64 {
+	return tr.call("POST", "/cards/virtual/"+itoa(holder), status, `{"nameOnCard":"JORDAN REYES"}`, cardBody(card, 1), opts...)
 }
 
 func (tr *trace) deposit(card int, extra string) uint64 {
@@ -85,12 +85,12 @@ func (tr *trace) listener(card int, token string) uint64 {
 	return tr.call("POST", "/otp/listeners", 200, `{"cardId":`+itoa(card)+`}`, `{"token":"`+token+`","expiresAt":null,"status":"success"}`)
 }
 
-func (tr *trace) otp(token, status string) uint64 {
+func (tr *trace) otp(token, status string, opts ...callOpt) uint64 {
 	body := `{"status":"` + status + `","code":null,"expiresAt":null}`
 	if status == "received" {
 		body = `{"status":"received","code":"847291","expiresAt":1772442000,"cardId":8001}`
 	}
-	return tr.get("/otp/"+token, body)
+	return tr.get("/otp/"+token, body, opts...)
 }
 
 func (tr *trace) failWith(status int, message string) uint64 {
@@ -137,7 +137,7 @@ func runEvidence(reads []uint64) []uint64 {
 
 func requirementCases() []reqCase {
 	var cases []reqCase
-	for _, group := range [][]reqCase{onboardingCases(), cardCases(), fundingCases(), moreInferredCases(), checklistCases(), checklistCases2(), errorCases(), guardCases()} {
+	for _, group := range [][]reqCase{onboardingCases(), cardCases(), fundingCases(), moreInferredCases(), checklistCases(), checklistCases2(), errorCases(), guardCases(), eventCases()} {
 		cases = append(cases, group...)
 	}
 	return cases

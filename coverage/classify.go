@@ -32,6 +32,13 @@ type Engine struct {
 	// (-1: outside it) concerns; byEvent[ep+1] those it concerns only
 	// through the entity state it carries.
 	byEP, byEvent [][]int
+	// byName lists the requirements whose rules wait for an app event of
+	// the name; evObs[i] is requirement i's evaluator when it does; ev is
+	// the view reused for each event record; apps counts the events.
+	byName map[string][]int
+	evObs  []eventObserver
+	ev     eventView
+	apps   appEvents
 
 	records  int
 	firstSeq uint64
@@ -55,6 +62,7 @@ func NewEngine(m *Matrix) *Engine {
 	e.forbid = make([]forbidState, len(m.reqs))
 	e.cv.cache = newRefCache(m.refSlots)
 	e.dispatch()
+	e.dispatchEvents()
 	return e
 }
 
@@ -79,13 +87,18 @@ func (e *Engine) dispatch() {
 }
 
 // Observe feeds the next record. Records must come in sequence order; gap
-// records are counted but classify nothing.
+// records are counted but classify nothing; event records do the event
+// steps of sequences (rule_sequence_event.go).
 func (e *Engine) Observe(rec *evidence.Record) {
 	if e.records == 0 {
 		e.firstSeq, e.from = rec.Seq, rec.Time
 	}
 	e.records++
 	e.lastSeq, e.to = rec.Seq, rec.Time
+	if rec.Kind == evidence.KindEvent {
+		e.observeEvent(rec)
+		return
+	}
 	if rec.Kind != evidence.KindCall {
 		return
 	}
@@ -106,6 +119,7 @@ func (e *Engine) Observe(rec *evidence.Record) {
 		}
 	}
 	e.w.apply(v)
+	e.w.traces.note(e.w, v)
 }
 
 func (e *Engine) checkForbid(i int, v *callView) {
@@ -160,6 +174,8 @@ func (e *Engine) Report() *Report {
 		}
 		r.Requirements[i] = res
 	}
+	e.eventEvidence(r.Requirements)
+	r.Events = e.apps.summary(e.byName)
 	r.Summary = summarize(r.Requirements)
 	r.Endpoints, r.StatusCounts, r.Timeline = e.inv.report()
 	return r
@@ -173,12 +189,15 @@ func (e *Engine) verdicts() []verdict {
 	ids := make([]string, len(e.m.reqs))
 	for i, req := range e.m.reqs {
 		ids[i] = req.ID
-		if _, ok := req.rule.(*requiresSpec); !ok {
+		switch _, ok := req.rule.(*requiresSpec); {
+		case !e.applies(i):
+			out[i] = notApplicable()
+		case !ok:
 			out[i] = e.withForbid(i, e.evals[i].verdict(e.w))
 		}
 	}
 	for i, req := range e.m.reqs {
-		if rs, ok := req.rule.(*requiresSpec); ok {
+		if rs, ok := req.rule.(*requiresSpec); ok && e.applies(i) {
 			out[i] = e.withForbid(i, judgeRequires(rs, out, ids))
 		}
 	}
@@ -222,10 +241,12 @@ func summarize(reqs []RequirementResult) Summary {
 				as.Missing++
 			case StatusViolated:
 				as.Violated++
+			case StatusNotApplicable:
+				as.NotApplicable++
 			}
 		}
-		if as.Total > 0 {
-			as.Ratio = float64(as.Met) / float64(as.Total)
+		if judged := as.Total - as.NotApplicable; judged > 0 {
+			as.Ratio = float64(as.Met) / float64(judged)
 		}
 		s.Areas = append(s.Areas, as)
 	}
@@ -240,7 +261,7 @@ func summarize(reqs []RequirementResult) Summary {
 // and the failures still within their window, never with Records.
 type Stats struct {
 	Records int
-	// Entities counts the entity states and aliases known.
+	// Entities counts the entity states, aliases and traces known.
 	Entities int
 	// Held counts the rules' own items: entities part way through a
 	// sequence, polling runs, failures awaiting a retry, list windows.
@@ -249,7 +270,7 @@ type Stats struct {
 
 // Stats returns the engine's current sizes.
 func (e *Engine) Stats() Stats {
-	s := Stats{Records: e.records, Entities: e.w.entityCount()}
+	s := Stats{Records: e.records, Entities: e.w.entityCount() + e.w.traces.size()}
 	for _, ev := range e.evals {
 		s.Held += ev.held()
 	}

@@ -228,14 +228,22 @@ func TestInventoryAndTimeline(t *testing.T) {
 	}
 }
 
-// TestEmptyReport: no records, every requirement missing with its steps.
+// TestEmptyReport: no records, every requirement missing with its steps,
+// but those of the app-events group, not applicable (with their steps)
+// while no event was recorded.
 func TestEmptyReport(t *testing.T) {
 	r := classify(t, DefaultMatrix(), nil)
-	if r.Records != 0 || r.Summary.ByStatus[StatusMissing] != len(r.Requirements) || len(r.Timeline) != 0 {
-		t.Errorf("empty report: %+v", r.Summary)
-	}
+	na := 0
 	for _, res := range r.Requirements {
-		checkResult(t, res, StatusMissing, nil)
+		want := StatusMissing
+		if res.Conditional == ConditionAppEvents {
+			want = StatusNotApplicable
+			na++
+		}
+		checkResult(t, res, want, nil)
+	}
+	if r.Records != 0 || r.Summary.ByStatus[StatusMissing] != len(r.Requirements)-na || r.Summary.ByStatus[StatusNotApplicable] != na || na == 0 || len(r.Timeline) != 0 || r.Events != nil {
+		t.Errorf("empty report: %+v", r.Summary)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -24,8 +25,10 @@ const DefaultMatrixID = "axys-v2"
 // Areas are the auditor's four kinds of evidence, in report order.
 var Areas = [...]string{"call-traces", "state-transitions", "error-handling", "reconciliation"}
 
-// Conditions are the program features a requirement may depend on.
-var Conditions = [...]string{"physical-cards", "bank-rail", "3ds", "wallets"}
+// Conditions are the program features a requirement may depend on. The
+// app-events group (ConditionAppEvents) is judged only once the app sends
+// events.
+var Conditions = [...]string{"physical-cards", "bank-rail", "3ds", "wallets", ConditionAppEvents}
 
 // Matrix is a compiled coverage matrix: the requirements, the rules that
 // judge them, and how entity state is read from responses. It is immutable
@@ -45,6 +48,13 @@ type Matrix struct {
 	// stateAt, transAt and aliasesAt index state sources, transitions and
 	// aliases by endpoint (dispatch.go).
 	stateAt, transAt, aliasesAt *epIndex[int]
+	// eventEnts are the entities some sequence with an event step
+	// follows, eventWindow the longest window of such a sequence, and
+	// traceRefs[i] the body references naming entity eventEnts[i]
+	// (trace.go).
+	eventEnts   []int
+	eventWindow time.Duration
+	traceRefs   [][]callRef
 	// lint holds what matrix check warns about (lint.go).
 	lint      []LintWarning
 	canonical []byte
@@ -322,6 +332,9 @@ func compileDoc(root *yaml.Node, own func(*yaml.Node) bool) (*Matrix, error) {
 	}
 	m.entities, m.state, m.trans, m.aliases, m.reqs = c.entities, c.state, c.trans, c.aliases, c.reqs
 	m.lint = c.warnings
+	if err := c.traceLinks(m); err != nil {
+		return nil, err
+	}
 	m.refSlots = len(c.slots)
 	m.indexWorld()
 	plainNode(root)

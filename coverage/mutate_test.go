@@ -35,6 +35,7 @@ func mutationKinds() []string {
 		"outcome-pending", "outcome-null", "outcome-missing", "outcome-previous",
 		"undocumented-path", "extra-segment", "undocumented-method",
 		"split-items", "drop-reads", "reorder", "truncate-request", "truncate-response", "drop-read", "outside-window",
+		"event-rekey", "event-retrace", "event-rename", "drop-event", "event-before", "event-late", "event-said-early",
 	}
 }
 
@@ -52,6 +53,13 @@ type mutator struct {
 // with "@k" when it is the k-th record of the evidence.
 func (mu *mutator) stepName(i int) string {
 	rec := mu.recs[i]
+	if rec.Kind == evidence.KindEvent {
+		name := "event " + rec.Event.Name
+		if k := slices.Index(mu.proof, i); k >= 0 {
+			name += " @" + itoa(k+1)
+		}
+		return name
+	}
 	var vals [maxParams]string
 	_, path, _ := splitURL(rec.Request.URL)
 	name := rec.Request.Method + " " + apiPath(path)
@@ -102,7 +110,11 @@ func cloneRecord(r *evidence.Record) *evidence.Record {
 
 // all makes every mutant of the trace.
 func (mu *mutator) all() []mutant {
-	for _, i := range mu.proof {
+	for k, i := range mu.proof {
+		if mu.recs[i].Kind == evidence.KindEvent {
+			mu.eventMutants(i, k)
+			continue
+		}
 		if len(mu.recs) > 1 {
 			mu.rekey(i)
 		}
@@ -398,6 +410,11 @@ func (mu *mutator) outsideWindow() {
 		for j := i; j < len(recs); j++ {
 			r := cloneRecord(recs[j])
 			r.Time = r.Time.Add(mu.window + time.Minute)
+			if r.Event != nil {
+				e := *r.Event
+				e.Time = r.Time
+				r.Event = &e
+			}
 			recs[j] = r
 		}
 		mu.out = append(mu.out, mutant{kind: "outside-window", step: mu.stepName(i), recs: recs})

@@ -88,6 +88,21 @@ var survivorReasons = withFamilies(map[survivorKey]string{
 	{"C15-expiry", "outcome-missing", "POST /otp/listeners @2", "*"}:  "a new subscription for the card is the new request whatever its token",
 	{"C15-expiry", "truncate-response", "POST /otp/listeners @2", ""}: "a new subscription for the card is the new request whatever its answer holds",
 
+	// App events: the event is about the entity the sequence follows.
+	{"EV-approval", "rekey", "GET /cardholders/{cardholderId} @1", "*"}:                                "this event names no cardholder: the read of its trace says which one it is about, whatever its id",
+	{"EV-card-shown", "rekey", "POST /cards/virtual/{cardholderId} @1", "10001"}:                       "EV-card-shown follows the issued card; which cardholder it went to is row 1's",
+	{"EV-card-shown", "outcome-pending", "POST /cards/virtual/{cardholderId} @1", ".issuerCardStatus"}: "an issued card is shown whatever its state at issue; that state is row 8's and row 9's",
+	{"EV-card-shown", "outcome-null", "POST /cards/virtual/{cardholderId} @1", ".issuerCardStatus"}:    "an issued card is shown whatever its state at issue; that state is row 8's and row 9's",
+	{"EV-card-shown", "outcome-missing", "POST /cards/virtual/{cardholderId} @1", ".issuerCardStatus"}: "an issued card is shown whatever its state at issue; that state is row 8's and row 9's",
+	{"EV-card-shown", "event-rekey", "event card.shown @2", "axys.cardholder_id"}:                      "the card is what was shown and the issuance fixed whose it is; the cardholder the event adds is the app's own note",
+	{"EV-deposit", "event-rekey", "event deposit.ledger_updated @3", "axys.deposit_id"}:                "the card's balance showed the deposit available; the deposit id the event adds, when the app knows one, is its own note",
+	{"EV-deposit", "outcome-pending", "GET /cards/{cardId}/balance @2", ".ledgerBalance"}:              "EV-deposit waits for the deposit to be available; the ledger's rise is C7's and C8's",
+	{"EV-deposit", "outcome-null", "GET /cards/{cardId}/balance @2", ".ledgerBalance"}:                 "EV-deposit waits for the deposit to be available; the ledger's rise is C7's and C8's",
+	{"EV-deposit", "outcome-missing", "GET /cards/{cardId}/balance @2", ".ledgerBalance"}:              "EV-deposit waits for the deposit to be available; the ledger's rise is C7's and C8's",
+	{"EV-deposit", "outcome-previous", "GET /cards/{cardId}/balance @2", ".ledgerBalance"}:             "EV-deposit waits for the deposit to be available; the ledger's rise is C7's and C8's",
+	{"EV-otp", "rekey", "GET /otp/{token} @1", "8001"}:                                                 "an OTP answer may echo a card id; the token says whose OTP it is",
+	{"EV-otp", "outcome-pending", "GET /otp/{token}", ".code"}:                                         "the code is redacted, opaque text; whether the OTP arrived is status's to say, which is read too",
+
 	// Reconciliation: a page shows where it starts and how far it reaches.
 	{"C16", "outcome-pending", "*", ".total"}:  "without a usable total a page shorter than its limit ends the list, and these pages show the end that way",
 	{"C16", "outcome-null", "*", ".total"}:     "without a usable total a page shorter than its limit ends the list, and these pages show the end that way",

@@ -56,6 +56,8 @@ func TestMutationsCatchWeakRules(t *testing.T) {
 		{"alias and limit of any cards", "L10", `all: {by: none, parts: [{call: "PUT /cards/{cardId}/update 2xx", where: request.body.alias exists}, {call: "PUT /cards/{cardId}/update 2xx", where: request.body.transactionLimit exists}]}`, "rekey"},
 		{"404 of any path", "E404", `retry: {after: {call: "* * 404", undocumented: true}, within: 1m, max: 2}`, "undocumented-path"},
 		{"refusal of any 4xx", "C3", `any: [{call: "PUT /cards/{cardId}/status 4xx", when: "card.issuerCardStatus in [0, 3, 4]"}, {call: "PUT /cards/{cardId}/status 4xx", where: "request.body.newStatus not in [1, 2]"}]`, "fail-429"},
+		{"unlocked after any read", "EV-approval", `sequence: {by: cardholder, within: 1h, steps: ["GET /cardholders/{cardholderId} 2xx", {event: cardholder.card_screen_unlocked, within: 15m}]}`, "outcome-pending"},
+		{"any decline of the card recorded", "EV-spend-declined", `sequence: {by: card, within: 1d, steps: [{call: "POST /staging/cards/{cardId}/spend 2xx", where: "response.body.transactionStatus == 4", capture: {txn: response.body.transId}}, {call: GET /cards/transactions 2xx, where: ["response.body.items[].cardId == $key", "response.body.items[].transId == $txn", "response.body.items[].status == 4"]}, {event: transaction.decline_recorded, within: 15m}]}`, "event-rekey"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,6 +80,19 @@ func TestMutationsCatchWeakRules(t *testing.T) {
 	}
 }
 
+// TestEventMutantsMade: the harness makes every kind of event mutant of
+// the app-events requirements' meeting traces, and none survives
+// unexplained (TestMutations), so each way an event can be wrong is tried.
+func TestEventMutantsMade(t *testing.T) {
+	run := mutateCases(t, DefaultMatrix(), eventCases())
+	for _, kind := range eventKinds() {
+		if run.kinds[kind] == 0 {
+			t.Errorf("no %s mutant of an app-events requirement", kind)
+		}
+	}
+	t.Logf("mutants by kind: %v", run.kinds)
+}
+
 // tally counts the mutants of one requirement.
 type tally struct{ mutants, survivors, explained int }
 
@@ -93,13 +108,14 @@ type mutationRun struct {
 	survivors []survivor
 	counts    map[string]*tally
 	used      map[survivorKey]bool
+	kinds     map[string]int
 }
 
 // mutateCases mutates the meeting traces among cases and classifies every
 // mutant against m.
 func mutateCases(t *testing.T, m *Matrix, cases []reqCase) mutationRun {
 	t.Helper()
-	run := mutationRun{counts: map[string]*tally{}, used: map[survivorKey]bool{}}
+	run := mutationRun{counts: map[string]*tally{}, used: map[survivorKey]bool{}, kinds: map[string]int{}}
 	for _, c := range cases {
 		if c.want != StatusMet {
 			continue
@@ -118,6 +134,7 @@ func mutateCases(t *testing.T, m *Matrix, cases []reqCase) mutationRun {
 		}
 		for _, mt := range append(full.minimal(t).all(), full.dropReads()...) {
 			n.mutants++
+			run.kinds[mt.kind]++
 			got := result(t, classify(t, m, renumber(mt.recs)), c.req)
 			if got.Status != StatusMet && got.Status != StatusViolated {
 				continue

@@ -55,7 +55,9 @@ type predicate struct {
 	src   string
 	call  callRef
 	state *stateRef
-	op    op
+	// ev is set on the where predicates of an event step (event.go).
+	ev *eventRef
+	op op
 	// lits is the operand: one value, or the list of in / not in.
 	lits []value
 	// isKey: the operand is $key, the correlation key of the rule.

@@ -19,9 +19,15 @@ const (
 	// StatusViolated: the traffic shows the requirement mishandled (polling
 	// too fast, retrying after an admin decline, …). It wins over met.
 	StatusViolated Status = "violated"
+	// StatusNotApplicable: the requirement is not judged: it belongs to a
+	// conditional group the program has not opted into (the app-events
+	// group while the records hold no event of the app). Never met.
+	StatusNotApplicable Status = "n/a"
 )
 
-// Statuses lists every status in report order.
+// Statuses lists every verdict of a judged requirement in report order;
+// StatusNotApplicable, the one of a requirement not judged, is not among
+// them (Summary.ByStatus counts it only when some requirement has it).
 var Statuses = [...]Status{StatusMet, StatusPartial, StatusMissing, StatusViolated}
 
 // Report is the coverage of one ordered record stream against one matrix.
@@ -48,6 +54,9 @@ type Report struct {
 	StatusCounts map[string]int `json:"status_counts"`
 	// Timeline buckets calls over the observed time range for charts.
 	Timeline []TimelineBucket `json:"timeline"`
+	// Events summarizes the app's event records (counts per name, names
+	// no requirement uses); nil when there were none.
+	Events *EventSummary `json:"events,omitempty"`
 }
 
 // MatrixRef identifies the matrix a report was computed against.
@@ -73,7 +82,11 @@ type AreaSummary struct {
 	Partial  int    `json:"partial"`
 	Missing  int    `json:"missing"`
 	Violated int    `json:"violated"`
-	// Ratio is Met/Total (0 when Total is 0).
+	// NotApplicable counts the requirements not judged (StatusNotApplicable).
+	NotApplicable int `json:"not_applicable,omitempty"`
+	// Ratio is Met over the requirements judged, Total - NotApplicable (0
+	// when there are none): a group the program has not opted into does
+	// not lower it.
 	Ratio float64 `json:"ratio"`
 }
 
@@ -87,9 +100,13 @@ type RequirementResult struct {
 	Status      Status `json:"status"`
 	// Explanation is one line saying why.
 	Explanation string `json:"explanation"`
-	// Evidence are the sequence numbers of the calls that prove the verdict
-	// (for violated, the calls that show the mishandling), ascending.
+	// Evidence are the sequence numbers of the records that prove the
+	// verdict (for violated, the calls that show the mishandling),
+	// ascending: calls, and the app's events for event steps.
 	Evidence []uint64 `json:"evidence"`
+	// EvidenceEvents are the sequence numbers among Evidence that are
+	// event records (evidence.KindEvent) rather than calls, ascending.
+	EvidenceEvents []uint64 `json:"evidence_events,omitempty"`
 	// Steps say how to produce the missing evidence (curl commands through
 	// the proxy); empty when met.
 	Steps []string `json:"steps,omitempty"`

@@ -44,6 +44,9 @@ func (c *compiler) compileRequirement(n *yaml.Node) error {
 		return err
 	}
 	c.lintOutcome(r.rule, rn)
+	if err := c.checkAppEvents(&r, n); err != nil {
+		return err
+	}
 	r.Kind = r.rule.kind()
 	if fn := f["forbid"]; fn != nil {
 		for _, item := range items(fn) {
@@ -103,6 +106,9 @@ func (c *compiler) linkRequires(list *yaml.Node) error {
 					return nodeErr(list.Content[i], "requirement %s: requires: no requirement %q", c.reqs[i].ID, id)
 				case len(requiresIn(c.reqs[j].rule)) > 0:
 					return nodeErr(list.Content[i], "requirement %s: requires: %q itself uses requires; name its parts instead", c.reqs[i].ID, id)
+				}
+				if err := c.checkRequiresGroup(i, j, list); err != nil {
+					return err
 				}
 				rs.idx = append(rs.idx, j)
 			}

@@ -28,13 +28,14 @@ type sequenceSpec struct {
 	keyed bool
 }
 
-// seqStep is a call (one of several, with any), or a state the entity is
-// observed in ("observe").
+// seqStep is a call (one of several, with any), a state the entity is
+// observed in ("observe"), or an event of the app (rule_sequence_event.go).
 type seqStep struct {
 	src      string
 	calls    []*callMatcher
 	observe  []predicate
 	captures []capture
+	event    *eventStep
 }
 
 // capture keeps a value a call step shows as variable idx: a number times
@@ -51,7 +52,7 @@ func (s *sequenceSpec) kind() string { return "sequence" }
 func (s *sequenceSpec) interest() interest {
 	var out interest
 	for _, st := range s.steps {
-		out.events = out.events || st.calls == nil
+		out.events = out.events || st.observe != nil
 		for _, m := range st.calls {
 			out = out.union(m.interest())
 		}
@@ -71,25 +72,26 @@ func (s *sequenceSpec) newEval() evaluator {
 }
 
 // chain is the progress of one entity through the steps, with the values
-// its steps captured (none until captured). A short sequence keeps its
-// steps in the chain itself, so starting one is one allocation.
+// its steps captured (none until captured); last is the time of its latest
+// step. A short sequence keeps its steps in the chain itself, so starting
+// one is one allocation.
 type chain struct {
-	start  time.Time
-	seqs   []uint64
-	vars   []value
-	seqBuf [5]uint64
+	start, last time.Time
+	seqs        []uint64
+	vars        []value
+	seqBuf      [5]uint64
 }
 
-// newChain starts a chain at call v for a sequence of n steps and nv
-// captured values.
-func newChain(v *callView, n, nv int) *chain {
-	c := &chain{start: v.start}
+// newChain starts a chain at record seq, of time t, for a sequence of n
+// steps and nv captured values.
+func newChain(seq uint64, t time.Time, n, nv int) *chain {
+	c := &chain{start: t, last: t}
 	if n <= len(c.seqBuf) {
 		c.seqs = c.seqBuf[:1:n]
 	} else {
 		c.seqs = make([]uint64, 1, n)
 	}
-	c.seqs[0] = v.seq
+	c.seqs[0] = seq
 	if nv > 0 {
 		c.vars = make([]value, nv)
 	}
@@ -135,7 +137,7 @@ func (e *sequenceEval) observe(w *world, v *callView) {
 		}
 		for k := len(e.spec.steps) - 1; k >= 0; k-- {
 			st := &e.spec.steps[k]
-			if st.calls != nil {
+			if st.observe == nil {
 				continue
 			}
 			var vars []value
@@ -147,7 +149,7 @@ func (e *sequenceEval) observe(w *world, v *callView) {
 				vars = prog[k-1].vars
 			}
 			if observed(v, ev, st.observe, vars) {
-				e.advance(v, ev.key, k, nil)
+				e.advance(v.seq, v.start, ev.key, k, nil)
 			}
 		}
 	}
@@ -211,7 +213,7 @@ func (e *sequenceEval) callStep(w *world, v *callView, k int, m *callMatcher) bo
 	vals := e.captured[:len(e.spec.steps[k].captures)]
 	if m.key.set {
 		key, ok := m.keyOf(w, v)
-		return ok && e.keyedStep(w, v, m, key, k) && e.advance(v, key, k, vals)
+		return ok && e.keyedStep(w, v, m, key, k) && e.advance(v.seq, v.start, key, k, vals)
 	}
 	// A step without its own key (a list filtered by $key) may advance the
 	// entities it names that have done the step before it.
@@ -222,14 +224,14 @@ func (e *sequenceEval) callStep(w *world, v *callView, k int, m *callMatcher) bo
 	took := false
 	if e.cands == nil {
 		for key := range e.keys {
-			if e.keyedStep(w, v, m, key, k) && e.advance(v, key, k, vals) {
+			if e.keyedStep(w, v, m, key, k) && e.advance(v.seq, v.start, key, k, vals) {
 				took = true
 			}
 		}
 		return took
 	}
 	for _, key := range e.cands {
-		if e.keyedStep(w, v, m, key, k) && e.advance(v, key, k, vals) {
+		if e.keyedStep(w, v, m, key, k) && e.advance(v.seq, v.start, key, k, vals) {
 			took = true
 		}
 	}
@@ -263,19 +265,19 @@ func observed(v *callView, ev stateEvent, preds []predicate, vars []value) bool 
 	return true
 }
 
-// advance records that the call v did step k for key; it reports whether
-// it did. A chain lives at one step at a time: advancing moves it up, and
-// a chain started later replaces an older one at the same step (it has
-// more of its window left, and every later call comes after both). vals
-// are the values the step captures.
-func (e *sequenceEval) advance(v *callView, key string, k int, vals []value) bool {
+// advance records that the record seq, of time t, did step k for key; it
+// reports whether it did. A chain lives at one step at a time: advancing
+// moves it up, and a chain started later replaces an older one at the
+// same step (it has more of its window left, and every later record comes
+// after both). vals are the values the step captures.
+func (e *sequenceEval) advance(seq uint64, t time.Time, key string, k int, vals []value) bool {
 	prog := e.keys[key]
 	if k == 0 {
 		if prog == nil {
 			prog = make([]*chain, len(e.spec.steps))
 			e.keys[strings.Clone(key)] = prog
 		}
-		c := newChain(v, len(e.spec.steps), len(e.spec.vars))
+		c := newChain(seq, t, len(e.spec.steps), len(e.spec.vars))
 		e.keep(c, k, vals)
 		prog[0] = c
 		e.noteBest(c.seqs, key)
@@ -285,11 +287,12 @@ func (e *sequenceEval) advance(v *callView, key string, k int, vals []value) boo
 		return false
 	}
 	c := prog[k-1]
-	if c == nil || v.start.Sub(c.start) > e.spec.within || (e.spec.steps[k].calls != nil && c.seqs[len(c.seqs)-1] == v.seq) {
+	if c == nil || t.Sub(c.start) > e.spec.within || (e.spec.steps[k].calls != nil && c.seqs[len(c.seqs)-1] == seq) {
 		return false
 	}
 	prog[k-1] = nil
-	c.seqs = append(c.seqs, v.seq)
+	c.seqs = append(c.seqs, seq)
+	c.last = t
 	e.keep(c, k, vals)
 	if k == len(e.spec.steps)-1 {
 		e.complete(c.seqs, key)

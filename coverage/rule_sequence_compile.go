@@ -90,6 +90,9 @@ func (c *compiler) compileStep(n *yaml.Node, what string, s *sequenceSpec, first
 	if n.Kind == yaml.MappingNode && mapGet(n, "observe") != nil {
 		return c.compileObserve(n, what, s)
 	}
+	if n.Kind == yaml.MappingNode && mapGet(n, "event") != nil {
+		return c.compileEventStep(n, what, s, first)
+	}
 	alts := []*yaml.Node{n}
 	if n.Kind == yaml.MappingNode && mapGet(n, "any") != nil {
 		f, err := fields(n, what, "any")

@@ -81,10 +81,12 @@ type world struct {
 	// now is the latest record time seen: the clock of every "still
 	// within its window" decision. It never goes back.
 	now time.Time
+	// traces links events to the entities of their trace's calls.
+	traces traceIndex
 }
 
 func newWorld(m *Matrix) *world {
-	w := &world{rt: m.rt, m: m}
+	w := &world{rt: m.rt, m: m, traces: newTraceIndex(m)}
 	w.entities = make([]map[string]*entState, len(m.entities))
 	for i := range w.entities {
 		w.entities[i] = map[string]*entState{}
