@@ -26,6 +26,7 @@ type Engine struct {
 	w      *world
 	evals  []evaluator
 	forbid []forbidState
+	met    metWatch
 	cv     callView
 	inv    inventory
 	// byEP[ep+1] lists the requirements a call to catalogue endpoint ep
@@ -60,6 +61,7 @@ func NewEngine(m *Matrix) *Engine {
 		e.evals = append(e.evals, r.rule.newEval())
 	}
 	e.forbid = make([]forbidState, len(m.reqs))
+	e.met = newMetWatch(m)
 	e.cv.cache = newRefCache(m.refSlots)
 	e.dispatch()
 	e.dispatchEvents()
@@ -90,6 +92,7 @@ func (e *Engine) dispatch() {
 // records are counted but classify nothing; event records do the event
 // steps of sequences (rule_sequence_event.go).
 func (e *Engine) Observe(rec *evidence.Record) {
+	e.met.observe(e, rec)
 	if e.records == 0 {
 		e.firstSeq, e.from = rec.Seq, rec.Time
 	}
@@ -152,6 +155,7 @@ func Compute(m *Matrix, next func() (*evidence.Record, error)) (*Report, error) 
 
 // Report judges every requirement over the records seen so far.
 func (e *Engine) Report() *Report {
+	e.met.flush(e)
 	verdicts := e.verdicts()
 	r := &Report{
 		Schema:       ReportSchema,
@@ -172,6 +176,7 @@ func (e *Engine) Report() *Report {
 		if v.status != StatusMet {
 			res.Steps = append([]string(nil), req.Steps...)
 		}
+		res.FirstMet = e.met.mark(i, v.status, e.lastSeq, e.to)
 		r.Requirements[i] = res
 	}
 	e.eventEvidence(r.Requirements)

@@ -110,6 +110,10 @@ type RequirementResult struct {
 	// Steps say how to produce the missing evidence (curl commands through
 	// the proxy); empty when met.
 	Steps []string `json:"steps,omitempty"`
+	// FirstMet is the record at which the requirement was first seen met
+	// (it may be violated since); nil when it never was. Reports draw the
+	// requirements met over time from it.
+	FirstMet *MetMark `json:"first_met,omitempty"`
 }
 
 // EndpointUse is one endpoint template of the inventory.
