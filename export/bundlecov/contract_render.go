@@ -41,9 +41,9 @@ func splitGroups(s *contract.Summary) contractGroups {
 // contractLead is the section's first sentence, plain text.
 func contractLead(s *Sections) string {
 	c := s.Contract
-	return fmt.Sprintf("%d calls held against the API description %q version %s (sha256 %s…): %d to documented endpoints. "+
-		"%d calls break the contract in their request, %d of them answered 2xx anyway; %d responses differ from the description.",
-		c.Calls, s.Spec.Title, s.Spec.Version, short(s.Spec.SHA256), c.Documented, c.RequestViolations, c.Accepted, c.ResponseViolations)
+	return fmt.Sprintf("Calls held against the API description %q version %s (sha256 %s…): %d, %d of them to documented endpoints. "+
+		"Requests that break the contract: %d, %d of them answered 2xx anyway. Responses that differ from the description: %d.",
+		s.Spec.Title, s.Spec.Version, short(s.Spec.SHA256), c.Calls, c.Documented, c.RequestViolations, c.Accepted, c.ResponseViolations)
 }
 
 func short(hash string) string {
@@ -57,12 +57,9 @@ func short(hash string) string {
 func contractMarkdown(s *Sections) string {
 	var b strings.Builder
 	b.WriteString(mdText(contractLead(s)) + "\n\n")
-	g := splitGroups(s.Contract)
-	mdGroups(&b, "Requests the API accepted that break the contract: these break in production",
-		"Staging answered these calls with 2xx although the request does not match the documented API; production, or a later staging release, may refuse them.", g.accepted, true)
-	mdGroups(&b, "Requests that break the contract", "The API refused these calls (or answered no 2xx); the app should send what the description asks for.", g.refused, false)
-	mdGroups(&b, "Responses that differ from the description", "Where staging (or the emulator) answered otherwise than the docs say.", g.responses, false)
-	mdGroups(&b, "Outside the description, or not checked", "Calls to endpoints or methods the description does not have, and parts that could not be checked (a truncated body, no response).", g.outside, false)
+	for _, p := range contractParts(s) {
+		mdGroups(&b, p.Title, p.Lead, p.Groups, p.Production)
+	}
 	if len(s.Contract.Groups) == 0 {
 		b.WriteString("No findings: every call matches the description.\n\n")
 	}
@@ -96,21 +93,12 @@ func mdGroups(b *strings.Builder, title, lead string, groups []contract.Group, a
 // contractText is the section's lines for the terminal table.
 func contractText(s *Sections) []string {
 	lines := []string{contractLead(s)}
-	g := splitGroups(s.Contract)
-	for _, part := range []struct {
-		title  string
-		groups []contract.Group
-	}{
-		{"accepted although they break the contract (these break in production):", g.accepted},
-		{"requests that break the contract:", g.refused},
-		{"responses that differ from the description:", g.responses},
-		{"outside the description or not checked:", g.outside},
-	} {
-		if len(part.groups) == 0 {
+	for _, p := range contractParts(s) {
+		if len(p.Groups) == 0 {
 			continue
 		}
-		lines = append(lines, part.title)
-		for _, grp := range part.groups {
+		lines = append(lines, p.Title+":")
+		for _, grp := range p.Groups {
 			lines = append(lines, "  "+groupText(grp))
 		}
 	}
@@ -118,7 +106,7 @@ func contractText(s *Sections) []string {
 }
 
 func groupText(g contract.Group) string {
-	s := fmt.Sprintf("%s %s  %s  %s  %d calls", g.Method, g.Endpoint, g.Field, g.Rule, g.Count)
+	s := fmt.Sprintf("%s %s  %s  %s  %s", g.Method, g.Endpoint, g.Field, g.Rule, plural(g.Count, "call"))
 	if g.Accepted > 0 {
 		s += fmt.Sprintf(" (%d accepted)", g.Accepted)
 	}
@@ -187,4 +175,12 @@ func oneLine(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// plural is "1 call", "2 calls".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

@@ -1,7 +1,6 @@
 package bundlecov
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -11,56 +10,19 @@ import (
 )
 
 // Formats are the report formats WriteReport renders.
-func Formats() []string { return []string{"json", "md", "html", "table"} }
+func Formats() []string { return coverage.Formats() }
 
-// WriteReport writes a coverage report with its sections in a format of
-// Formats: the audit-readiness view and the contract findings follow the
-// verdicts in Markdown and in the terminal table. The JSON and HTML
-// reports are the coverage report's alone: their sections are the bundle's
-// readiness.json and contract.json (and readiness.md) until the report
-// renderer takes caller sections. Equal inputs give equal bytes.
+// WriteReport writes a coverage report with its sections (the
+// audit-readiness view after the next steps, the contract findings at the
+// end) in a format of Formats, as a coverage.Document read offline. Equal
+// inputs give equal bytes.
 func WriteReport(w io.Writer, rep *coverage.Report, s *Sections, format string) error {
-	switch format {
-	case "json":
-		return coverage.WriteJSON(w, rep)
-	case "html":
-		return coverage.WriteHTML(w, rep)
-	case "md":
-		return writeMarkdown(w, rep, s)
-	case "table":
-		return writeTable(w, rep, s)
-	}
-	return fmt.Errorf("unknown report format %q: want one of %s", format, strings.Join(Formats(), ", "))
-}
-
-func writeMarkdown(w io.Writer, rep *coverage.Report, s *Sections) error {
-	bw := bufio.NewWriter(w)
-	if err := coverage.WriteMarkdown(bw, rep); err != nil {
+	sections, err := s.ReportSections()
+	if err != nil {
 		return err
 	}
-	bw.WriteString("\n")
-	if err := golive.WriteReadinessMarkdown(bw, s.Readiness); err != nil {
-		return err
-	}
-	bw.WriteString("## Contract\n\n" + contractMarkdown(s))
-	return bw.Flush()
-}
-
-func writeTable(w io.Writer, rep *coverage.Report, s *Sections) error {
-	bw := bufio.NewWriter(w)
-	if err := coverage.WriteTable(bw, rep); err != nil {
-		return err
-	}
-	for _, part := range []struct {
-		title string
-		lines []string
-	}{{"AUDIT READINESS", readinessText(s.Readiness)}, {"CONTRACT", contractText(s)}} {
-		bw.WriteString("\n" + part.title + "\n")
-		for _, l := range part.lines {
-			bw.WriteString(oneLine(l) + "\n")
-		}
-	}
-	return bw.Flush()
+	d := coverage.Document{Report: rep, Sections: sections}
+	return d.Write(w, format)
 }
 
 // readinessText is the readiness view in a few lines, for the terminal
