@@ -105,8 +105,8 @@ func TestRenderBrowserDOM(t *testing.T) {
 					t.Errorf("no %s badge shown", s)
 				}
 			}
-			if n := strings.Count(dom, `<svg class="chart`); n != 3 {
-				t.Errorf("got %d charts, want 3", n)
+			if n, want := strings.Count(dom, `<svg class="chart`), wantCharts(c.report); n != want {
+				t.Errorf("got %d charts, want %d", n, want)
 			}
 			if n := strings.Count(dom, "<script"); n != 1 {
 				t.Errorf("got %d script elements, want only the report's own", n)
@@ -116,6 +116,16 @@ func TestRenderBrowserDOM(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wantCharts is the number of charts the page of r draws: coverage by
+// area, calls over time, statuses, and the requirements met over time
+// when some requirement has been met.
+func wantCharts(r *Report) int {
+	if len(metOverTime(r)) > 0 {
+		return 4
+	}
+	return 3
 }
 
 // domText escapes s as Chromium serialises a text node.
@@ -263,8 +273,8 @@ func checkLayout(t *testing.T, r *Report, got probeResult) {
 	if !strings.HasPrefix(got.Title, "Coverage report") {
 		t.Errorf("title %q", got.Title)
 	}
-	if len(got.Charts) != 3 {
-		t.Fatalf("got %d charts, want 3: %+v", len(got.Charts), got.Charts)
+	if want := wantCharts(r); len(got.Charts) != want {
+		t.Fatalf("got %d charts, want %d: %+v", len(got.Charts), want, got.Charts)
 	}
 	for _, c := range got.Charts {
 		if c.Width < 300 || c.Height < 60 {

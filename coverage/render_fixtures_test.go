@@ -171,7 +171,20 @@ func mixedReport() *Report {
 		}
 		return m
 	})
+	withFirstMet(r, 5*time.Second)
 	return renderSummarised(r)
+}
+
+// withFirstMet marks every met requirement (and the violated TM4, met
+// before) first met at its last evidence call, step apart per record.
+func withFirstMet(r *Report, step time.Duration) {
+	for i := range r.Requirements {
+		q := &r.Requirements[i]
+		if (q.Status == StatusMet || q.ID == "TM4") && len(q.Evidence) > 0 {
+			seq := q.Evidence[len(q.Evidence)-1]
+			q.FirstMet = &MetMark{Seq: seq, Time: r.From.Add(time.Duration(seq) * step)}
+		}
+	}
 }
 
 func renderTimeline(n int, width time.Duration, classes func(i int) map[string]int) []TimelineBucket {

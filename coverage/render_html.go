@@ -113,6 +113,7 @@ type htmlView struct {
 	RatioW    string // the same as a bar width in percent, for the meter
 	Cards     []statCard
 	AreaChart *svgChart
+	MetChart  *svgChart
 	Timeline  *svgChart
 	Statuses  *svgChart
 	Areas     []areaView
@@ -185,6 +186,7 @@ func newHTMLView(d *Document) htmlView {
 		areaLinks[a.Name] = "#" + a.Anchor
 	}
 	v.AreaChart = areaChart(r.Summary.Areas, areaLinks)
+	v.MetChart = metChart(r)
 	paired := 0
 	if v.Statuses != nil {
 		paired = v.Statuses.Height
@@ -272,6 +274,9 @@ func newReqView(q RequirementResult, links evidenceLinker) reqView {
 		if q.Status == s {
 			v.Badge = string(s)
 		}
+	}
+	if q.Status == StatusNotApplicable {
+		v.Badge = "na"
 	}
 	for _, s := range q.Steps {
 		s = StepCommand(s)

@@ -42,6 +42,7 @@ func (d *Document) WriteMarkdown(w io.Writer) error {
 	mdNextSteps(bw, d)
 	mdSections(bw, d.placed(PlaceAfterSteps))
 	mdAreas(bw, r)
+	mdMetOverTime(bw, r)
 	mdRequirements(bw, d)
 	mdEndpoints(bw, r)
 	mdStatuses(bw, r)
@@ -188,4 +189,19 @@ func mdCode(s string) string {
 // tables unescape \| before parsing the cell, so every pipe is escaped.
 func mdCell(s string) string {
 	return strings.ReplaceAll(s, "|", "\\|")
+}
+
+// mdMetOverTime lists the requirements met now by when each was first
+// seen met.
+func mdMetOverTime(w *bufio.Writer, r *Report) {
+	pts := metOverTime(r)
+	if len(pts) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "## Requirements met over time\n\n")
+	fmt.Fprintf(w, "| Met | First seen met (UTC) | Record | Requirement |\n|--:|---|--:|---|\n")
+	for i, p := range pts {
+		fmt.Fprintf(w, "| %d of %d | %s | #%d | %s |\n", i+1, r.Summary.Total, chartTime(p.Time), p.Seq, mdCell(mdCode(p.ID)))
+	}
+	fmt.Fprintln(w)
 }
