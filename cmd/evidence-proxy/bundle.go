@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evidence-proxy/evidence-proxy/export"
+	"github.com/evidence-proxy/evidence-proxy/export/bundlecov"
 	"github.com/evidence-proxy/evidence-proxy/internal/secretfile"
 )
 
@@ -22,6 +23,7 @@ type exportOptions struct {
 	since, until string
 	signKey      string
 	matrix       string
+	extras       exportExtras
 }
 
 func newExportCmd() *cobra.Command {
@@ -46,6 +48,7 @@ coverage reports, manifest and signature. Read a stopped store (--data-dir or
 	fs.StringVar(&o.until, "until", "", "only calls received before this `TIME` (RFC 3339)")
 	fs.StringVar(&o.signKey, "sign-key", "", "ed25519 signing key `FILE` (PEM); default: the data directory's per-install key, created on first use")
 	fs.StringVar(&o.matrix, "matrix", "", "coverage matrix `FILE` (YAML; default: the built-in Axys v2 matrix)")
+	o.extras.bind(fs)
 	return cmd
 }
 
@@ -76,8 +79,10 @@ func (o *exportOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	opts.Coverage = bundleCoverage{m: m}
 	if opts.Signer, err = loadSigner(o.signKey, o.store.dataDir); err != nil {
+		return err
+	}
+	if err := o.extras.apply(&opts, m); err != nil {
 		return err
 	}
 	if isTerminal(cmd.ErrOrStderr()) {
@@ -123,6 +128,7 @@ func loadSigner(path, dataDir string) (ed25519.PrivateKey, error) {
 
 func newVerifyCmd() *cobra.Command {
 	var pubkey, matrixPath string
+	var extras verifyExtras
 	cmd := &cobra.Command{
 		Use:   "verify [flags] BUNDLE",
 		Short: "check an evidence bundle's hashes, signature, chain and coverage",
@@ -133,20 +139,28 @@ an intact bundle exits 3, as nothing says who signed it.`,
   evidence-proxy verify evidence.tar.zst --pubkey signing-key.pem.pub && echo accepted`,
 		Args: exactArgs(1, "one BUNDLE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVerify(cmd, args[0], pubkey, matrixPath)
+			return runVerify(cmd, args[0], pubkey, matrixPath, &extras)
 		},
 	}
 	cmd.Flags().StringVar(&pubkey, "pubkey", "", "public key `FILE` (PEM) the bundle must be signed with")
 	cmd.Flags().StringVar(&matrixPath, "matrix", "", "coverage matrix `FILE` the bundle was made with (default: the built-in one)")
+	extras.bind(cmd.Flags())
 	return cmd
 }
 
-func runVerify(cmd *cobra.Command, bundle, pubkey, matrixPath string) error {
+func runVerify(cmd *cobra.Command, bundle, pubkey, matrixPath string, extras *verifyExtras) error {
+	if isResultFile(bundle) {
+		return verifyResultOnly(cmd.OutOrStdout(), bundle, pubkey)
+	}
 	m, err := loadMatrix(matrixPath)
 	if err != nil {
 		return err
 	}
-	opts := export.VerifyOptions{Coverage: bundleCoverage{m: m}}
+	cov, err := extras.coverage(m)
+	if err != nil {
+		return err
+	}
+	opts := export.VerifyOptions{Coverage: cov}
 	if pubkey != "" {
 		if opts.PublicKey, err = export.LoadPublicKey(pubkey); err != nil {
 			return fmt.Errorf("load --pubkey: %w", err)
@@ -158,6 +172,9 @@ func runVerify(cmd *cobra.Command, bundle, pubkey, matrixPath string) error {
 	}
 	if _, err := fmt.Fprintln(cmd.OutOrStdout(), res.Verdict); err != nil {
 		return err
+	}
+	if err := extras.report(cmd.OutOrStdout(), res, opts.PublicKey); err != nil {
+		return fmt.Errorf("verify %s: FAILED: %w", bundle, err)
 	}
 	if !res.Pinned {
 		return &signerNotPinnedError{err: fmt.Errorf("verify %s: intact, but signed by key %s, which was not pinned", bundle, res.KeyID)}
@@ -206,7 +223,7 @@ func (o *mergeOptions) run(cmd *cobra.Command, inputs []string) error {
 	if err != nil {
 		return err
 	}
-	opts := export.MergeOptions{Signer: signer, Coverage: bundleCoverage{m: m}, ToolVersion: toolVersion()}
+	opts := export.MergeOptions{Signer: signer, Coverage: bundleComputation(m, bundlecov.ExtrasOptions{}), ToolVersion: toolVersion()}
 	if isTerminal(cmd.ErrOrStderr()) {
 		opts.Progress = cmd.ErrOrStderr()
 	}

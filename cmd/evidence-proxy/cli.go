@@ -52,6 +52,9 @@ the recorded traffic covers, and exports a signed bundle the auditor verifies.`,
 		c.newServeCmd(), newDemoCmd(), newEmulateCmd(), c.newCoverageCmd(), newExportCmd(),
 		newVerifyCmd(), newMergeCmd(), c.newCACmd(), newMatrixCmd(), newVersionCmd(),
 		newHealthcheckCmd(), newCompactCmd(), newEventCmd(), newKeyCmd(), newCompletionCmd(root),
+		newScriptsCmd(),
+		newGoliveCmd(),
+		newSpecCmd(),
 	)
 	root.SetHelpCommand(newHelpCmd(root))
 	root.InitDefaultHelpCmd() // adds it now, so checkCommand knows it

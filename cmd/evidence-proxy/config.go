@@ -39,6 +39,8 @@ type serveConfig struct {
 	AllowUnauthenticatedClients bool          `yaml:"allow-unauthenticated-clients"`
 	BodyCap                     int64         `yaml:"body-cap"`
 	Matrix                      string        `yaml:"matrix"`
+	Spec                        string        `yaml:"spec"`
+	GoliveChecklist             string        `yaml:"golive-checklist"`
 	DialTimeout                 time.Duration `yaml:"dial-timeout"`
 	HeaderTimeout               time.Duration `yaml:"response-header-timeout"`
 	IdleTimeout                 time.Duration `yaml:"idle-timeout"`

@@ -69,6 +69,7 @@ func (f *serveFlags) bind(fs *pflag.FlagSet, checks bool) {
 	fs.Int64Var(&c.SnapshotReserve, "snapshot-reserve", c.SnapshotReserve, "`BYTES` of free space a /snapshot copy must leave in the data directory; -1: no check")
 	c.bindEvents(fs)
 	c.bindRedaction(fs)
+	c.bindReport(fs)
 	fs.StringVar(&f.configPath, "config", "", "YAML configuration `FILE` (keys are the flag names; unknown keys are errors)")
 	if checks {
 		fs.BoolVar(&f.check, "check-config", false, "check everything a start checks (files, keys, ports, store lock, CA), print the effective configuration and exit")

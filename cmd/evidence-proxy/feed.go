@@ -9,17 +9,20 @@ import (
 // so classification runs beside the store's writer instead of delaying its
 // next commit. Batches are applied in commit order; when the feed falls a
 // whole buffer behind, the writer waits (coverage never skips a record).
+// The report's sections (the readiness index, the contract checks and
+// their counters) are fed there too, with live coverage.
 type liveFeed struct {
-	live *coverage.Live
-	in   chan []*evidence.Record
-	done chan struct{}
+	live     *coverage.Live
+	sections *liveSections // nil: live coverage only
+	in       chan []*evidence.Record
+	done     chan struct{}
 }
 
 // feedBuffer is how many committed batches may wait for classification.
 const feedBuffer = 1024
 
-func startLiveFeed(live *coverage.Live) *liveFeed {
-	f := &liveFeed{live: live, in: make(chan []*evidence.Record, feedBuffer), done: make(chan struct{})}
+func startLiveFeed(live *coverage.Live, sections *liveSections) *liveFeed {
+	f := &liveFeed{live: live, sections: sections, in: make(chan []*evidence.Record, feedBuffer), done: make(chan struct{})}
 	go f.run()
 	return f
 }
@@ -27,7 +30,11 @@ func startLiveFeed(live *coverage.Live) *liveFeed {
 func (f *liveFeed) run() {
 	defer close(f.done)
 	for recs := range f.in {
-		f.live.Observe(recs)
+		if f.sections == nil {
+			f.live.Observe(recs)
+			continue
+		}
+		f.sections.observe(f.live, recs, true)
 	}
 }
 

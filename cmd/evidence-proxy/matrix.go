@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/golive"
 )
 
 // newMatrixCmd is "evidence-proxy matrix show|check".
@@ -34,19 +36,30 @@ func newMatrixCmd() *cobra.Command {
 
 func newMatrixShowCmd() *cobra.Command {
 	var path, format string
+	var template bool
 	cmd := &cobra.Command{
 		Use:   "show [flags]",
-		Short: "print the coverage matrix in effect",
-		Long:  "Print the coverage matrix in effect: the built-in one, or --matrix FILE.",
+		Short: "print the coverage matrix in effect and the go-live readiness content",
+		Long: `Print the coverage matrix in effect (the built-in one, or --matrix FILE), then the go-live
+readiness content the reports and bundles use: the auditor's four kinds of evidence, the
+production-only set-up the integrator confirms and what the emulation engine does not test,
+with the ids a checklist file (--golive-checklist) answers, and a checklist to fill in. In
+YAML the content and the checklist follow the matrix as comments, so the output stays the
+matrix; --checklist-template prints the checklist alone, as a file to fill in.`,
 		Example: `  evidence-proxy matrix show
-  evidence-proxy matrix show --matrix acme-matrix.yaml --format table`,
+  evidence-proxy matrix show --matrix acme-matrix.yaml --format table
+  evidence-proxy matrix show --checklist-template > golive-checklist.yaml`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if template {
+				return golive.WriteChecklistTemplate(cmd.OutOrStdout(), golive.BuiltinContent())
+			}
 			return matrixShow(cmd.OutOrStdout(), path, format)
 		},
 	}
 	cmd.Flags().StringVar(&path, "matrix", "", "matrix `FILE` (replaces the built-in matrix, or extends it with \"extends: axys-v2\")")
 	cmd.Flags().StringVar(&format, "format", "yaml", "output `FORMAT`: yaml (canonical, comments dropped) or table")
+	cmd.Flags().BoolVar(&template, "checklist-template", false, "print only the go-live checklist to fill in (YAML, every item unanswered)")
 	return cmd
 }
 
@@ -66,7 +79,33 @@ func matrixShow(stdout io.Writer, path, format string) error {
 	if err != nil {
 		return fmt.Errorf("write matrix: %w", err)
 	}
+	if err := writeReadinessContent(stdout, format == "yaml"); err != nil {
+		return fmt.Errorf("write readiness content: %w", err)
+	}
 	return nil
+}
+
+// writeReadinessContent prints the built-in readiness content and the
+// checklist template after the matrix; as YAML comments when comment is
+// set.
+func writeReadinessContent(w io.Writer, comment bool) error {
+	c := golive.BuiltinContent()
+	var b bytes.Buffer
+	b.WriteString("\n")
+	if err := golive.WriteContent(&b, c); err != nil {
+		return err
+	}
+	b.WriteString("\nGo-live checklist to fill in (evidence-proxy matrix show --checklist-template > golive-checklist.yaml):\n")
+	if err := golive.WriteChecklistTemplate(&b, c); err != nil {
+		return err
+	}
+	text := b.String()
+	if comment {
+		text = "#" + strings.ReplaceAll(strings.TrimSuffix(text, "\n"), "\n", "\n# ") + "\n"
+		text = strings.ReplaceAll(text, "# \n", "#\n")
+	}
+	_, err := io.WriteString(w, text)
+	return err
 }
 
 func writeMatrixTable(w io.Writer, m *coverage.Matrix) error {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/golive"
 )
 
 func runMatrixCmd(t *testing.T, args ...string) (string, string, error) {
@@ -19,22 +20,43 @@ func runMatrixCmd(t *testing.T, args ...string) (string, string, error) {
 	return out.String(), errOut.String(), err
 }
 
+// TestMatrixShow: the canonical matrix, then the readiness content and
+// the checklist template (as comments in YAML, so the output is still the
+// matrix).
 func TestMatrixShow(t *testing.T) {
 	out, _, err := runMatrixCmd(t, "show")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := string(coverage.DefaultMatrix().Canonical()); out != want {
-		t.Error("matrix show does not print the canonical built-in matrix")
+	def := coverage.DefaultMatrix()
+	if !strings.HasPrefix(out, string(def.Canonical())) {
+		t.Error("matrix show does not start with the canonical built-in matrix")
+	}
+	if m, err := coverage.ParseMatrix([]byte(out)); err != nil || m.Ref() != def.Ref() {
+		t.Errorf("matrix show's YAML is not the matrix once the comments are dropped: %v", err)
+	}
+	readiness := []string{"axys-go-live version 2026.12.1", "production-certificate", "ptr-records", "kyc-documents", "not_tested:", "confirmed: false"}
+	for _, want := range readiness {
+		if !strings.Contains(out, "\n# ") || !strings.Contains(out, want) {
+			t.Errorf("matrix show lacks %q in its comments", want)
+		}
 	}
 	out, _, err = runMatrixCmd(t, "show", "--format", "table")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"axys-v2", "ID", "row-7", "error-handling", "test-matrix row 7", "poll", "L5", "physical-cards", "E429"} {
+	for _, want := range append([]string{"axys-v2", "ID", "row-7", "error-handling", "test-matrix row 7", "poll", "L5", "physical-cards", "E429"}, readiness...) {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q", want)
 		}
+	}
+	out, _, err = runMatrixCmd(t, "show", "--checklist-template")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := golive.ParseChecklist([]byte(out), nil)
+	if err != nil || len(c.Setup) != 6 || len(c.NotTested) != 5 || c.Setup[0].Confirmed {
+		t.Errorf("--checklist-template is not a checklist with every item unanswered: %v", err)
 	}
 }
 

@@ -49,6 +49,7 @@ type coverageOptions struct {
 	matrix string
 	format string
 	out    string
+	report reportFlags
 }
 
 func (c *cli) newCoverageCmd() *cobra.Command {
@@ -70,6 +71,7 @@ or a running one's, read through its admin listener's /snapshot (--from).`,
 	fs.StringVar(&o.matrix, "matrix", "", "coverage matrix `FILE` (YAML; default: the built-in Axys v2 matrix)")
 	fs.StringVar(&o.format, "format", "table", "report `FORMAT`: json, md, html or table")
 	fs.StringVar(&o.out, "out", "", "write the report to this `FILE` instead of stdout")
+	o.report.bind(fs)
 	return cmd
 }
 
@@ -89,17 +91,21 @@ func (o *coverageOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	extras, err := o.report.load()
+	if err != nil {
+		return err
+	}
 	store, cleanup, err := o.from.open(ctx, o.store, "")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	report, err := storeReport(ctx, store, m)
+	report, sections, err := storeFullReport(ctx, store, m, extras)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := writeReport(&buf, report, o.format); err != nil {
+	if err := writeFullReport(&buf, report, sections, o.format); err != nil {
 		return err
 	}
 	if o.out == "" {

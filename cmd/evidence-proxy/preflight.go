@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/export/bundlecov"
 	"github.com/evidence-proxy/evidence-proxy/internal/secretfile"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
 	"github.com/evidence-proxy/evidence-proxy/recorder"
@@ -39,6 +40,7 @@ type preflight struct {
 	transport   *http.Transport
 	listenerTLS *tls.Config
 	matrix      *coverage.Matrix
+	report      bundlecov.ExtrasOptions
 	redact      recorder.RedactOptions
 	apiKey      string
 	adminToken  string
@@ -56,6 +58,7 @@ func runPreflight(cfg serveConfig) *preflight {
 	p.do("client certificate", p.loadTransport)
 	p.do("listener TLS", p.loadListenerTLS)
 	p.do("matrix", p.loadMatrix)
+	p.do("contract description and go-live checklist", p.loadReportFiles)
 	p.do("redaction rules", p.loadRedaction)
 	p.do("data directory", p.checkDataDir)
 	p.do("store", p.checkStore)

@@ -104,6 +104,10 @@ type sidecar struct {
 	adminL net.Listener
 	otlpL  net.Listener // nil with --otlp-listen off
 	admin  *http.Server
+
+	// sections are the readiness view and the contract findings beside
+	// live coverage, fed by the same feed.
+	sections *liveSections
 }
 
 // openSidecar checks everything, binds the listeners, and only then
@@ -131,7 +135,10 @@ func openSidecar(ctx context.Context, cfg serveConfig, logger *slog.Logger, stde
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	sc.live = coverage.NewLive(pre.matrix, sc.reg)
-	sc.feed = startLiveFeed(sc.live)
+	if sc.sections, err = newLiveSections(pre.report, sc.reg); err != nil {
+		return nil, err
+	}
+	sc.feed = startLiveFeed(sc.live, sc.sections)
 	if sc.store, err = openStore(cfg, pre.redact, logger, sc.reg, sc.feed.onCommit); err != nil {
 		return nil, err
 	}
@@ -195,7 +202,7 @@ func (sc *sidecar) rebuildCoverage(ctx context.Context) error {
 	buf := make([]*evidence.Record, 0, batch)
 	err := sc.store.Iterate(ctx, 1, func(r *evidence.Record) error {
 		if buf = append(buf, r); len(buf) == batch {
-			sc.live.Observe(buf)
+			sc.sections.observe(sc.live, buf, false)
 			buf = buf[:0]
 		}
 		return nil
@@ -203,7 +210,7 @@ func (sc *sidecar) rebuildCoverage(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("rebuild coverage from the store: %w", err)
 	}
-	sc.live.Observe(buf)
+	sc.sections.observe(sc.live, buf, false)
 	return nil
 }
 
@@ -234,7 +241,7 @@ func (sc *sidecar) adminHandler(caPEM []byte) http.Handler {
 	return admin.Handler(admin.Options{
 		Gatherer:    sc.reg,
 		Ready:       sc.ready,
-		Coverage:    func(w io.Writer, format string) error { return writeReport(w, sc.live.Report(), format) },
+		Coverage:    func(w io.Writer, format string) error { return sc.sections.write(w, sc.live, format) },
 		CoverageCSP: coverage.HTMLContentSecurityPolicy,
 		Snapshot:    sc.store.WriteSnapshot,
 		CAPEM:       caPEM,
