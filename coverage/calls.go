@@ -10,7 +10,9 @@ import (
 
 // CallSummary is one call as a report lists it: what identifies it, no
 // URL, header or body (an id in a path is not shown either: the endpoint
-// is its template).
+// is its template). An app event (evidence for event steps) or a gap is
+// summarised too: Method EVENT and the event's name, or GAP and its
+// cause.
 type CallSummary struct {
 	Seq  uint64    `json:"seq"`
 	Time time.Time `json:"time"`
@@ -25,8 +27,28 @@ type CallSummary struct {
 	ErrorKind evidence.ErrorKind `json:"error_kind,omitempty"`
 }
 
-// SummarizeCall returns the summary of a call record.
+// Method values of records other than calls.
+const (
+	EventMethod = "EVENT"
+	GapMethod   = "GAP"
+)
+
+// SummarizeCall returns the summary of a record.
 func SummarizeCall(rec *evidence.Record) CallSummary {
+	switch rec.Kind {
+	case evidence.KindEvent:
+		s := CallSummary{Seq: rec.Seq, Time: rec.Time, Method: EventMethod}
+		if rec.Event != nil {
+			s.Endpoint = rec.Event.Name
+		}
+		return s
+	case evidence.KindGap:
+		s := CallSummary{Seq: rec.Seq, Time: rec.Time, Method: GapMethod}
+		if rec.Gap != nil {
+			s.Endpoint = rec.Gap.Cause
+		}
+		return s
+	}
 	s := CallSummary{Seq: rec.Seq, Time: rec.Time, Method: rec.Request.Method, Endpoint: recordEndpoint(rec)}
 	if r := rec.Response; r != nil {
 		s.Status, s.Synthetic = r.Status, r.Synthetic
@@ -69,21 +91,33 @@ type CallList struct {
 }
 
 // compactCall is a CallSummary in fewer bytes: the endpoint as its
-// catalogue index (-1: other), the time in nanoseconds.
+// catalogue index (-1: other), the time in nanoseconds; an event's name
+// in name.
 type compactCall struct {
 	seq    uint64
 	unixNS int64
 	method string
+	name   string
+	event  bool
 	ep     int16
 	status int16
 	synth  bool
 	err    evidence.ErrorKind
 }
 
-// Add notes a record; records other than calls are skipped. Records must
-// come in sequence order.
+// Add notes a record: calls and app events (evidence may name both);
+// gaps are skipped. Records must come in sequence order.
 func (l *CallList) Add(rec *evidence.Record) {
-	if rec.Kind != evidence.KindCall {
+	switch rec.Kind {
+	case evidence.KindEvent:
+		c := compactCall{seq: rec.Seq, unixNS: rec.Time.UnixNano(), method: EventMethod, event: true, ep: -1}
+		if rec.Event != nil {
+			c.name = rec.Event.Name
+		}
+		l.calls = append(l.calls, c)
+		return
+	case evidence.KindCall:
+	default:
 		return
 	}
 	c := compactCall{seq: rec.Seq, unixNS: rec.Time.UnixNano(), method: rec.Request.Method,
@@ -116,7 +150,10 @@ func (l *CallList) Evidence(r *Report) []CallSummary {
 func (c compactCall) summary() CallSummary {
 	s := CallSummary{Seq: c.seq, Time: time.Unix(0, c.unixNS).UTC(), Method: c.method, Endpoint: OtherEndpoint,
 		Status: int(c.status), Synthetic: c.synth, ErrorKind: c.err}
-	if c.ep >= 0 {
+	switch {
+	case c.event:
+		s.Endpoint = c.name
+	case c.ep >= 0:
 		s.Endpoint = catalogue[c.ep].Template
 	}
 	return s
