@@ -46,6 +46,11 @@ type callView struct {
 	hashed bool
 	hash   uint64
 
+	// gateRead is set once gateViol holds the request fields that break
+	// the API's description (gate.go), read at most once per call.
+	gateRead bool
+	gateViol []string
+
 	// events are the entity state changes this call's response carries;
 	// implied those its success implies (transitions), which no rule
 	// reads as shown.

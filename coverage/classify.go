@@ -54,9 +54,14 @@ type forbidState struct {
 	what  string
 }
 
-// NewEngine returns an engine with nothing observed.
-func NewEngine(m *Matrix) *Engine {
-	e := &Engine{m: m, w: newWorld(m), inv: newInventory()}
+// NewEngine returns an engine with nothing observed and no description
+// of the API (NewEngineWith(m, Options{})).
+func NewEngine(m *Matrix) *Engine { return NewEngineWith(m, Options{}) }
+
+// NewEngineWith returns an engine with nothing observed, configured by o.
+func NewEngineWith(m *Matrix, o Options) *Engine {
+	e := &Engine{m: m, w: newWorld(m), inv: newInventory(o.Contract)}
+	e.w.gate = newGate(o, len(m.reqs))
 	for _, r := range m.reqs {
 		e.evals = append(e.evals, r.rule.newEval())
 	}
@@ -113,11 +118,13 @@ func (e *Engine) Observe(rec *evidence.Record) {
 	e.inv.add(v)
 	e.w.collect(v)
 	for _, i := range e.byEP[v.ep+1] {
+		e.w.gate.req = i
 		e.evals[i].observe(e.w, v)
 		e.checkForbid(i, v)
 	}
 	if len(v.events) > 0 {
 		for _, i := range e.byEvent[v.ep+1] {
+			e.w.gate.req = i
 			e.evals[i].observe(e.w, v)
 		}
 	}
@@ -138,9 +145,15 @@ func (e *Engine) checkForbid(i int, v *callView) {
 	}
 }
 
-// Compute classifies every record next returns until io.EOF.
+// Compute classifies every record next returns until io.EOF, with no
+// description of the API.
 func Compute(m *Matrix, next func() (*evidence.Record, error)) (*Report, error) {
-	e := NewEngine(m)
+	return ComputeWith(m, Options{}, next)
+}
+
+// ComputeWith is Compute with an engine configured by o.
+func ComputeWith(m *Matrix, o Options, next func() (*evidence.Record, error)) (*Report, error) {
+	e := NewEngineWith(m, o)
 	for {
 		rec, err := next()
 		if errors.Is(err, io.EOF) {
@@ -173,6 +186,10 @@ func (e *Engine) Report() *Report {
 			ID: req.ID, Title: req.Title, Area: req.Area, Basis: req.Basis, Conditional: req.Conditional,
 			Status: v.status, Explanation: v.why, Evidence: v.evidence,
 		}
+		if note, seqs := e.w.gate.note(i); note != "" {
+			res.Explanation += "; " + note
+			res.ContractRefused = seqs
+		}
 		if v.status != StatusMet {
 			res.Steps = append([]string(nil), req.Steps...)
 		}
@@ -183,6 +200,7 @@ func (e *Engine) Report() *Report {
 	r.Events = e.apps.summary(e.byName)
 	r.Summary = summarize(r.Requirements)
 	r.Endpoints, r.StatusCounts, r.Timeline = e.inv.report()
+	r.Undocumented = e.inv.undoc.report()
 	return r
 }
 

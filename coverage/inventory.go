@@ -3,6 +3,8 @@ package coverage
 import (
 	"strconv"
 	"time"
+
+	"github.com/evidence-proxy/evidence-proxy/contract"
 )
 
 // inventory counts calls per endpoint and status, and over time.
@@ -13,16 +15,24 @@ type inventory struct {
 	statuses []map[int]int
 	total    map[int]int
 	timeline timeline
+	// spec, when the engine has the API's description, makes the
+	// inventory its endpoints (specInventory).
+	spec  *specInventory
+	undoc undocumented
 }
 
-func newInventory() inventory {
+func newInventory(spec *contract.Spec) inventory {
 	inv := inventory{
 		calls:    make([]int, len(catalogue)+1),
 		statuses: make([]map[int]int, len(catalogue)+1),
 		total:    map[int]int{},
+		undoc:    undocumented{byKey: map[string]int{}},
 	}
 	for i := range inv.statuses {
 		inv.statuses[i] = map[int]int{}
+	}
+	if spec != nil {
+		inv.spec = newSpecInventory(spec)
 	}
 	return inv
 }
@@ -36,6 +46,13 @@ func (inv *inventory) add(v *callView) {
 	inv.statuses[i][v.status]++
 	inv.total[v.status]++
 	inv.timeline.add(v.start, statusClassIndex(v.status))
+	documented := v.ep >= 0
+	if inv.spec != nil {
+		documented = inv.spec.add(v)
+	}
+	if !documented {
+		inv.undoc.add(v)
+	}
 }
 
 func statusKey(status int) string {
@@ -54,6 +71,9 @@ func statusMap(m map[int]int) map[string]int {
 }
 
 func (inv *inventory) report() ([]EndpointUse, map[string]int, []TimelineBucket) {
+	if inv.spec != nil {
+		return inv.spec.report(), statusMap(inv.total), inv.timeline.report()
+	}
 	eps := make([]EndpointUse, 0, len(inv.calls))
 	for i, ep := range catalogue {
 		eps = append(eps, EndpointUse{Method: ep.Method, Template: ep.Template, Calls: inv.calls[i], Statuses: statusMap(inv.statuses[i])})

@@ -205,6 +205,10 @@ type callMatcher struct {
 	// undocumented lets the wildcard patterns match calls outside the
 	// catalogue; otherwise only documented endpoints match.
 	undocumented bool
+	// gate lists the request fields (as the contract names them) a call
+	// must not break the API's description in to match (gate.go); nil
+	// for matchers whose match is no evidence.
+	gate []string
 }
 
 // match reports whether the call fits patterns, origin and the where
@@ -235,7 +239,7 @@ func (m *callMatcher) match(w *world, v *callView) bool {
 			return false
 		}
 	}
-	return true
+	return m.gate == nil || w.gate.violations == nil || !w.gate.breaks(v, m)
 }
 
 // tried reports whether the call was an attempt at what the matcher wants

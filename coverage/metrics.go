@@ -37,11 +37,14 @@ type Live struct {
 }
 
 // NewLive returns a Live engine over m whose metrics are registered on reg
-// (nil: not registered).
-func NewLive(m *Matrix, reg prometheus.Registerer) *Live {
+// (nil: not registered), with no description of the API.
+func NewLive(m *Matrix, reg prometheus.Registerer) *Live { return NewLiveWith(m, reg, Options{}) }
+
+// NewLiveWith is NewLive with an engine configured by o.
+func NewLiveWith(m *Matrix, reg prometheus.Registerer, o Options) *Live {
 	l := &Live{
 		m:   m,
-		eng: NewEngine(m),
+		eng: NewEngineWith(m, o),
 		records: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "evidence_proxy_coverage_records_observed_total",
 			Help: "Evidence records fed to the coverage engine.",

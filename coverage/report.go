@@ -54,6 +54,11 @@ type Report struct {
 	StatusCounts map[string]int `json:"status_counts"`
 	// Timeline buckets calls over the observed time range for charts.
 	Timeline []TimelineBucket `json:"timeline"`
+	// Undocumented breaks the calls outside the documented API down by
+	// method and path shape (ids shown as {id}), sorted, at most
+	// MaxUndocumented of them; nil when there were none. Endpoints counts
+	// them all under "other".
+	Undocumented []EndpointUse `json:"undocumented,omitempty"`
 	// Events summarizes the app's event records (counts per name, names
 	// no requirement uses); nil when there were none.
 	Events *EventSummary `json:"events,omitempty"`
@@ -107,6 +112,11 @@ type RequirementResult struct {
 	// EvidenceEvents are the sequence numbers among Evidence that are
 	// event records (evidence.KindEvent) rather than calls, ascending.
 	EvidenceEvents []uint64 `json:"evidence_events,omitempty"`
+	// ContractRefused are the first calls the engine's contract gate kept
+	// from the requirement: calls it would otherwise have taken whose
+	// request breaks the API's description in a field the requirement
+	// relies on. The explanation names the fields.
+	ContractRefused []uint64 `json:"contract_refused,omitempty"`
 	// Steps say how to produce the missing evidence (curl commands through
 	// the proxy); empty when met.
 	Steps []string `json:"steps,omitempty"`
@@ -123,6 +133,10 @@ type EndpointUse struct {
 	Calls    int    `json:"calls"`
 	// Statuses counts responses by status code.
 	Statuses map[string]int `json:"statuses"`
+	// Documented is set on the endpoints of the API's description when the
+	// engine holds one (Options.Contract): the inventory is then the
+	// description's, every documented endpoint listed, exercised or not.
+	Documented bool `json:"documented,omitempty"`
 }
 
 // TimelineBucket counts the calls that started in [Start, Start+Width) by

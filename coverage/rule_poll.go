@@ -64,6 +64,7 @@ func (c *compiler) compilePoll(n *yaml.Node, what string) (ruleSpec, error) {
 	if !s.read.key.set {
 		return nil, nodeErr(rn, "%s: read: the call does not name the %s; give a key", what, c.entities[s.entity].name)
 	}
+	gateOn(s.read, nil)
 	if err := c.pollOptions(s, f, what); err != nil {
 		return nil, err
 	}

@@ -122,6 +122,7 @@ func (c *compiler) compileStep(n *yaml.Node, what string, s *sequenceSpec, first
 				return seqStep{}, err
 			}
 		}
+		gateOn(m, step.captures)
 		step.calls = append(step.calls, m)
 		srcs = append(srcs, m.src+conditionsText(m))
 	}

@@ -165,6 +165,7 @@ func (c *compiler) compileCallRule(n *yaml.Node, what string, entity int) (ruleS
 	if err != nil {
 		return nil, err
 	}
+	gateOn(m, nil)
 	if entity >= 0 && !m.key.set && !m.needsBinds() {
 		return nil, nodeErr(n, "%s: the call does not name the %s; give a key (key: request.body.%s) or compare with $key in where", what, c.entities[entity].name, c.entities[entity].id)
 	}

@@ -83,6 +83,9 @@ type world struct {
 	now time.Time
 	// traces links events to the entities of their trace's calls.
 	traces traceIndex
+	// gate holds calls against the API's description (gate.go); it gates
+	// nothing when the engine has none.
+	gate gate
 }
 
 func newWorld(m *Matrix) *world {
