@@ -24,6 +24,36 @@
 //	coverage.md     Markdown and HTML renderings, each starting with the
 //	coverage.html   provenance header (Header)
 //
+// # Attachments and derived members (evidence-proxy/bundle/v3)
+//
+// A v3 bundle adds members a v2 bundle does not have (attach.go), each
+// bound to the manifest by size and SHA-256 like every other. The
+// attachments are files carried as they were given, right after
+// matrix.yaml so that verify has them before the records:
+//
+//	openapi.yaml            the API description the contract findings use
+//	readiness-content.yaml  the audit-readiness content the view uses
+//	golive-checklist.yaml   the integrator's go-live checklist, if given
+//	golive-result.json      a signed go-live result, if given
+//
+// and the derived members, after the coverage reports, are recomputed by
+// verify from the records and the attachments and compared byte for byte:
+//
+//	contract.json   every call held against the description (findings
+//	                grouped per endpoint and rule)
+//	readiness.json  the audit-readiness view, and its Markdown
+//	readiness.md
+//
+// The manifest's contract names the description (title, version, SHA-256
+// of openapi.yaml). Export knows none of these contents: an Attaching
+// Coverage (package bundlecov) computes over the attachments, and adds the
+// defaults it used, so the bundle is self-contained; a verifier with
+// another built-in description or content recomputes from the bundle's.
+// The go-live result is only carried: its signature is the caller's to
+// check (VerifyResult.Attachments). A bundle without any of this is
+// written as v2, which tools that know only v2 verify; they refuse v3 by
+// its format rather than misread it.
+//
 // A merged bundle replaces records.jsonl with, per source instance,
 // sources/<instance-id>/manifest.json, sources/<instance-id>/manifest.sig
 // (the source's original, still verifiable) and
