@@ -47,11 +47,15 @@ type Engine struct {
 	from, to time.Time
 }
 
-// forbidState collects the calls a requirement forbids.
+// forbidState collects the calls a requirement forbids: how many, the
+// first ones, what they were, when the latest was made and how many times
+// the rule had occurred then (violation.go).
 type forbidState struct {
 	count int
 	seqs  seqList
 	what  string
+	last  time.Time
+	base  int
 }
 
 // NewEngine returns an engine with nothing observed and no description
@@ -138,6 +142,9 @@ func (e *Engine) checkForbid(i int, v *callView) {
 			f := &e.forbid[i]
 			f.count++
 			f.seqs.add(v.seq)
+			if !v.start.Before(f.last) {
+				f.last, f.base = v.start, occurrencesOf(e.w, e.evals[i])
+			}
 			if f.what == "" {
 				f.what = m.src + conditionsText(m)
 			}
@@ -170,6 +177,7 @@ func ComputeWith(m *Matrix, o Options, next func() (*evidence.Record, error)) (*
 func (e *Engine) Report() *Report {
 	e.met.flush(e)
 	verdicts := e.verdicts()
+	lives := e.lives(verdicts)
 	r := &Report{
 		Schema:       ReportSchema,
 		Matrix:       e.m.Ref(),
@@ -185,6 +193,10 @@ func (e *Engine) Report() *Report {
 		res := RequirementResult{
 			ID: req.ID, Title: req.Title, Area: req.Area, Basis: req.Basis, Conditional: req.Conditional,
 			Status: v.status, Explanation: v.why, Evidence: v.evidence,
+		}
+		if l := lives[i]; !l.last.IsZero() {
+			res.LastViolated, res.HandledSince = l.last, l.since
+			res.Explanation += "; " + l.text(e.to)
 		}
 		if note, seqs := e.w.gate.note(i); note != "" {
 			res.Explanation += "; " + note

@@ -112,6 +112,11 @@ type RequirementResult struct {
 	// EvidenceEvents are the sequence numbers among Evidence that are
 	// event records (evidence.KindEvent) rather than calls, ascending.
 	EvidenceEvents []uint64 `json:"evidence_events,omitempty"`
+	// LastViolated is, for a violated requirement, the time of the latest
+	// call that showed the mishandling, and HandledSince how many times the
+	// rule's correct handling followed it (violation.go); zero otherwise.
+	LastViolated time.Time `json:"last_violated,omitzero"`
+	HandledSince int       `json:"handled_since,omitempty"`
 	// ContractRefused are the first calls the engine's contract gate kept
 	// from the requirement: calls it would otherwise have taken whose
 	// request breaks the API's description in a field the requirement

@@ -191,6 +191,11 @@ type pollEval struct {
 	violations int
 	violSeqs   seqList
 	violWhy    string
+	// proven counts the finished runs that prove the requirement;
+	// provenAfter those of them that started after lastViol, the latest
+	// too-fast read (violation.go).
+	proven, provenAfter int
+	lastViol            time.Time
 }
 
 // runSummary is a judged run.
@@ -310,6 +315,9 @@ func (e *pollEval) extend(r *pollRun, v *callView, vals []value) bool {
 	}
 	if e.spec.minInterval > 0 && gap < e.spec.minInterval {
 		r.fast++
+		if r.fast > e.spec.maxFast && v.start.After(e.lastViol) {
+			e.lastViol, e.provenAfter = v.start, 0
+		}
 		if r.fast > e.spec.maxFast && !r.violated {
 			r.violated = true
 			e.violations++
@@ -386,6 +394,10 @@ func (e *pollEval) finish(r *pollRun) {
 	}
 	score, _ := e.judge(r, false)
 	if score == e.checks() {
+		e.proven++
+		if r.start.After(e.lastViol) {
+			e.provenAfter++
+		}
 		if e.proof == nil {
 			e.proof = e.summary(r, score)
 		}

@@ -139,6 +139,8 @@ type pendingRetry struct {
 	succeeded  bool
 	lastOK     bool // the latest call succeeded
 	violated   bool
+	// at is when the failure was first seen.
+	at time.Time
 	// made is the entity the latest success made, as renew matcher
 	// renew names it ("" when no renew matcher took the success).
 	made  string
@@ -172,6 +174,11 @@ type retryEval struct {
 	violations int
 	violSeqs   seqList
 	violWhy    string
+	// lastViol is the time of the latest mishandling; handledAfter counts
+	// the failures since, first seen after it, that were settled handled
+	// (violation.go).
+	lastViol     time.Time
+	handledAfter int
 }
 
 func (e *retryEval) observe(w *world, v *callView) {
@@ -187,7 +194,7 @@ func (e *retryEval) observe(w *world, v *callView) {
 	}
 	if failed {
 		e.failures++
-		p := &pendingRetry{status: v.status, idempotent: v.method == http.MethodGet}
+		p := &pendingRetry{status: v.status, idempotent: v.method == http.MethodGet, at: v.start}
 		p.seqs.add(v.seq)
 		e.pending[h] = p
 		e.failedAt(h, p, v)
@@ -245,7 +252,7 @@ func (e *retryEval) follow(w *world, h uint64, p *pendingRetry, v *callView, fai
 	}
 	p.lastDelay = delay
 	if delay < p.wait {
-		e.violate(p, fmt.Sprintf("a retry %s after a %d that asked to wait %s", fmtDur(delay), p.status, fmtDur(p.wait)))
+		e.violate(p, v, fmt.Sprintf("a retry %s after a %d that asked to wait %s", fmtDur(delay), p.status, fmtDur(p.wait)))
 	} else {
 		p.retried = true
 	}
@@ -253,14 +260,14 @@ func (e *retryEval) follow(w *world, h uint64, p *pendingRetry, v *callView, fai
 	case failed:
 		if v.status == p.status {
 			if p.sameFail++; e.spec.max >= 0 && p.sameFail > e.spec.max {
-				e.violate(p, fmt.Sprintf("the same call repeated %d times, answered %d each time", p.sameFail+1, p.status))
+				e.violate(p, v, fmt.Sprintf("the same call repeated %d times, answered %d each time", p.sameFail+1, p.status))
 			}
 		}
 		p.status = v.status
 		e.failedAt(h, p, v)
 	case ok:
 		if e.spec.once && p.succeeded && !p.idempotent && !e.lapsed(w, p) {
-			e.violate(p, "the same call succeeded twice after a failure: a duplicate side effect")
+			e.violate(p, v, "the same call succeeded twice after a failure: a duplicate side effect")
 		}
 		p.succeeded = true
 		e.noteMade(w, p, v)
@@ -305,7 +312,10 @@ func (e *retryEval) lapsed(w *world, p *pendingRetry) bool {
 	return true
 }
 
-func (e *retryEval) violate(p *pendingRetry, why string) {
+func (e *retryEval) violate(p *pendingRetry, v *callView, why string) {
+	if v.start.After(e.lastViol) {
+		e.lastViol, e.handledAfter = v.start, 0
+	}
 	if p.violated {
 		return
 	}
@@ -353,6 +363,9 @@ func (e *retryEval) settle(h uint64, p *pendingRetry) {
 	case outcomeHandled:
 		e.handled++
 		e.okSeqs.add(p.seqs...)
+		if p.at.After(e.lastViol) {
+			e.handledAfter++
+		}
 	case outcomeWeak:
 		e.weak++
 		e.badSeqs.add(p.seqs...)
