@@ -17,7 +17,7 @@ import (
 // Metrics (all labels bounded: requirement ids come from the matrix,
 // endpoints from the catalogue with "other" for the rest):
 //
-//	evidence_proxy_coverage_requirement_status{requirement,area,status}  1 for the current status, 0 for the others
+//	evidence_proxy_coverage_requirement_status{requirement,area,status}  1 for the current status, 0 for the others (n/a included)
 //	evidence_proxy_coverage_area_ratio{area}                            met / total per evidence area
 //	evidence_proxy_coverage_requirements{status}                        requirements per status
 //	evidence_proxy_coverage_records_observed_total                      records fed
@@ -80,6 +80,9 @@ func (l *Live) Report() *Report {
 // Matrix returns the matrix the engine judges against.
 func (l *Live) Matrix() *Matrix { return l.m }
 
+// metricStatuses are the status label values: every verdict, then n/a.
+func metricStatuses() []Status { return append(Statuses[:len(Statuses):len(Statuses)], StatusNotApplicable) }
+
 // callCounters caches the calls_total children, so a call costs an array
 // index rather than a label hash.
 type callCounters struct {
@@ -141,7 +144,7 @@ func newLiveCollector(l *Live) *liveCollector {
 	return &liveCollector{
 		l: l,
 		reqStatus: prometheus.NewDesc("evidence_proxy_coverage_requirement_status",
-			"1 for the requirement's current verdict, 0 for the other three.", []string{"requirement", "area", "status"}, nil),
+			"1 for the requirement's current verdict, 0 for the others (met, partial, missing, violated, n/a).", []string{"requirement", "area", "status"}, nil),
 		areaRatio: prometheus.NewDesc("evidence_proxy_coverage_area_ratio",
 			"Share of the area's requirements that are met (0 to 1).", []string{"area"}, nil),
 		reqsByState: prometheus.NewDesc("evidence_proxy_coverage_requirements",
@@ -162,7 +165,7 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	results := make([]RequirementResult, len(verdicts))
 	for i, req := range c.l.m.reqs {
 		results[i] = RequirementResult{ID: req.ID, Area: req.Area, Status: verdicts[i].status}
-		for _, st := range Statuses {
+		for _, st := range metricStatuses() {
 			ch <- prometheus.MustNewConstMetric(c.reqStatus, prometheus.GaugeValue, b2f(st == verdicts[i].status), req.ID, req.Area, string(st))
 		}
 	}
@@ -170,7 +173,7 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, a := range sum.Areas {
 		ch <- prometheus.MustNewConstMetric(c.areaRatio, prometheus.GaugeValue, a.Ratio, a.Area)
 	}
-	for _, st := range Statuses {
+	for _, st := range metricStatuses() {
 		ch <- prometheus.MustNewConstMetric(c.reqsByState, prometheus.GaugeValue, float64(sum.ByStatus[st]), string(st))
 	}
 }

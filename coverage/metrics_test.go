@@ -45,7 +45,7 @@ evidence_proxy_coverage_records_observed_total 8
 	rep := live.Report()
 	var b strings.Builder
 	b.WriteString("# HELP evidence_proxy_coverage_requirements Requirements per verdict.\n# TYPE evidence_proxy_coverage_requirements gauge\n")
-	for _, st := range Statuses {
+	for _, st := range metricStatuses() {
 		b.WriteString(`evidence_proxy_coverage_requirements{status="` + string(st) + `"} ` + itoa(rep.Summary.ByStatus[st]) + "\n")
 	}
 	b.WriteString("# HELP evidence_proxy_coverage_area_ratio Share of the area's requirements that are met (0 to 1).\n# TYPE evidence_proxy_coverage_area_ratio gauge\n")
@@ -59,14 +59,15 @@ evidence_proxy_coverage_records_observed_total 8
 		t.Errorf("nothing met: %+v", rep.Summary)
 	}
 	// One series per requirement and status, 1 on the current status.
-	if n := testutil.CollectAndCount(newLiveCollector(live), "evidence_proxy_coverage_requirement_status"); n != 4*len(rep.Requirements) {
-		t.Errorf("%d requirement_status series, want %d", n, 4*len(rep.Requirements))
+	if n := testutil.CollectAndCount(newLiveCollector(live), "evidence_proxy_coverage_requirement_status"); n != 5*len(rep.Requirements) {
+		t.Errorf("%d requirement_status series, want %d", n, 5*len(rep.Requirements))
 	}
 	want = `
-# HELP evidence_proxy_coverage_requirement_status 1 for the requirement's current verdict, 0 for the other three.
+# HELP evidence_proxy_coverage_requirement_status 1 for the requirement's current verdict, 0 for the others (met, partial, missing, violated, n/a).
 # TYPE evidence_proxy_coverage_requirement_status gauge
 evidence_proxy_coverage_requirement_status{area="state-transitions",requirement="row-1",status="met"} 1
 evidence_proxy_coverage_requirement_status{area="state-transitions",requirement="row-1",status="missing"} 0
+evidence_proxy_coverage_requirement_status{area="state-transitions",requirement="row-1",status="n/a"} 0
 evidence_proxy_coverage_requirement_status{area="state-transitions",requirement="row-1",status="partial"} 0
 evidence_proxy_coverage_requirement_status{area="state-transitions",requirement="row-1",status="violated"} 0
 `
