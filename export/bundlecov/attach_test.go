@@ -33,7 +33,7 @@ const holderBody = `{"firstName":"Jordan","lastName":"Reyes","emailAdr":"jordan@
 // testRecords are three sealed calls: a cardholder created with a calling
 // code the description refuses (accepted by the API anyway), a list read
 // by a test script, and a read with an unknown body field.
-func testRecords(t *testing.T) []*evidence.Record {
+func testRecords(t testing.TB) []*evidence.Record {
 	t.Helper()
 	t0 := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
 	json := http.Header{"Content-Type": {"application/json"}}
