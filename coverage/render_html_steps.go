@@ -54,6 +54,10 @@ func newNextView(d *Document, areas []areaView, links evidenceLinker) *nextView 
 	return v
 }
 
+// RequirementAnchor is the element id of the entry of the requirement id
+// in the HTML report (the first, when ids repeat): /coverage#req-row-1.
+func RequirementAnchor(id string) string { return htmlAnchor("req", id) }
+
 // requirementAnchors are the element ids of the requirements' entries, in
 // report order, as areaViews assigns them.
 func requirementAnchors(r *Report) []string {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/evidence-proxy/evidence-proxy/coverage"
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
@@ -37,6 +38,13 @@ type Options struct {
 	// Snapshot writes a consistent copy of the store (recorder's
 	// Store.WriteSnapshot).
 	Snapshot func(w io.Writer) (int64, error)
+	// Records, when set, serves GET /calls (the latest calls, with filters)
+	// and GET /calls/{seq} (one record as stored, redacted, with its chain
+	// hash): see calls.go. recorder.Store is one.
+	Records CallRecords
+	// Report, when set, is the live coverage report: /calls/{seq} lists the
+	// requirements whose evidence names the record. Nil: none listed.
+	Report func() *coverage.Report
 	// CAPEM, when set, is served at GET /ca.pem as application/x-pem-file:
 	// the interception CA certificate, for init steps that install it.
 	CAPEM []byte
@@ -99,6 +107,11 @@ func (o Options) mux() *http.ServeMux {
 	if o.CAPEM != nil {
 		mux.HandleFunc("GET /ca.pem", o.caPEM)
 	}
+	if o.Records != nil {
+		mux.HandleFunc("GET /calls", o.calls)
+		mux.HandleFunc("GET /calls/{seq}", o.call)
+	}
+	mux.HandleFunc("GET /{$}", o.index)
 	return mux
 }
 
