@@ -4,9 +4,11 @@
 // no code outside its tests.
 //
 // The test drives every script through a real sidecar (proxy.Proxy over a
-// recorder.Store in a temporary directory) in front of the in-process
-// emulator (internal/axysemu), on a clock the script moves, then computes
-// coverage from the store and checks two things: every verdict the script
+// recorder.Store in a temporary directory, and an events.Receiver on the
+// same store for the app's events) in front of the in-process emulator
+// (internal/axysemu), on a clock the script moves, then computes coverage
+// from the store, calls held against the built-in API description as the
+// sidecar holds them, and checks two things: every verdict the script
 // labels by hand, and the whole verdict table against the script's golden
 // file (testdata/scripts/NAME.golden, rewritten with -update). The labels
 // are never rewritten: they are the independent check. Near misses (the
@@ -22,6 +24,7 @@
 //
 //	seed 7                                the emulator's seed (first line; default 1)
 //	label C4 met                          the verdict this script must get for C4
+//	                                      (met, partial, missing, violated or n/a)
 //	pace 10ms                             the clock's step before each command
 //	sleep 2h                              the clock moves on
 //	PUT /cards/{c}/update {"alias":"T"} => 200 -> x=cardId
@@ -36,4 +39,8 @@
 //	approved h                            a cardholder created, submitted, forced to pass and read
 //	virtual h c                           a virtual card for h, id in c
 //	physical h c                          a physical card for h, id in c
+//	event card.shown axys.card_id={c}     an event of the app, POSTed to the receiver: a name,
+//	                                      then key=value attributes (JSON literals, else text)
+//	trace t1                              the calls and events after it carry trace t1's W3C
+//	                                      traceparent (a new trace the first time); trace none: no trace
 package corpus

@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/events"
 )
 
 // script is one parsed traffic script.
@@ -65,7 +67,7 @@ func (s *script) parseLine(n int, line string) error {
 		return err
 	case "label":
 		if len(words) != 3 || !known(coverage.Status(words[2])) {
-			return fmt.Errorf("want label <requirement> met|partial|missing|violated")
+			return fmt.Errorf("want label <requirement> met|partial|missing|violated|n/a")
 		}
 		s.labels = append(s.labels, label{n, words[1], coverage.Status(words[2])})
 		return nil
@@ -105,7 +107,7 @@ func known(st coverage.Status) bool {
 			return true
 		}
 	}
-	return false
+	return st == coverage.StatusNotApplicable
 }
 
 func isMethod(w string) bool {
@@ -116,13 +118,16 @@ func isMethod(w string) bool {
 	return false
 }
 
-// runner runs a script's commands in a world.
+// runner runs a script's commands in a world. trace is the traceparent
+// the calls and events carry ("" none), traces those made so far by name.
 type runner struct {
-	t     *testing.T
-	w     *world
-	vars  map[string]string
-	pace  time.Duration
-	start time.Time
+	t      *testing.T
+	w      *world
+	vars   map[string]string
+	pace   time.Duration
+	start  time.Time
+	trace  string
+	traces map[string]string
 }
 
 func (r *runner) run(cmds []command) {
@@ -158,6 +163,10 @@ func (r *runner) do(c command) error {
 		return err
 	case "holder", "approved", "virtual", "physical":
 		return r.macro(w)
+	case "event":
+		return r.event(w[1:])
+	case "trace":
+		return r.useTrace(w[1])
 	}
 	if !isMethod(w[0]) || len(w) != 2 {
 		return fmt.Errorf("unknown command %q", strings.Join(w, " "))
@@ -192,6 +201,9 @@ func (r *runner) send(cl *http.Client, method, url, body string, want int) ([]by
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.trace != "" {
+		req.Header.Set("Traceparent", r.trace)
 	}
 	resp, err := cl.Do(req)
 	if err != nil {
@@ -329,4 +341,43 @@ func readScript(t *testing.T, path string) *script {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return s
+}
+
+// event sends an event of the app to the sidecar's receiver: a name, then
+// attributes key=value (values as the event command reads them: JSON
+// literals, else strings), in the current trace.
+func (r *runner) event(words []string) error {
+	if len(words) == 0 {
+		return fmt.Errorf("event: want a name")
+	}
+	args := make([]string, len(words)-1)
+	for i, a := range words[1:] {
+		args[i] = r.expand(a)
+	}
+	e, err := events.ParseArgs(words[0], args, r.w.clock.Now())
+	if err != nil {
+		return err
+	}
+	e.Traceparent = r.trace
+	_, err = events.Send(context.Background(), events.ClientOptions{URL: r.w.events}, e)
+	return err
+}
+
+// useTrace makes the calls and events after it carry the trace named
+// name (a fresh W3C trace id the first time), or none with "none".
+func (r *runner) useTrace(name string) error {
+	if name == "none" {
+		r.trace = ""
+		return nil
+	}
+	if r.traces == nil {
+		r.traces = map[string]string{}
+	}
+	tp, ok := r.traces[name]
+	if !ok {
+		tp = fmt.Sprintf("00-%032x-%016x-01", len(r.traces)+1, len(r.traces)+1)
+		r.traces[name] = tp
+	}
+	r.trace = tp
+	return nil
 }

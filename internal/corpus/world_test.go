@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evidence-proxy/evidence-proxy/contract"
 	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/events"
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/axysemu"
 	"github.com/evidence-proxy/evidence-proxy/proxy"
@@ -47,10 +49,11 @@ type world struct {
 	store *recorder.Store
 	// base is the sidecar's base URL (http://127.0.0.1:port/v2); app the
 	// client an integration would use; viaProxy sends through the sidecar
-	// as an HTTP proxy.
+	// as an HTTP proxy; events is the URL of the sidecar's event receiver.
 	base     string
 	app      *http.Client
 	viaProxy *http.Client
+	events   string
 }
 
 // newWorld starts the emulator (seeded, on the script's clock), a store in
@@ -74,7 +77,35 @@ func newWorld(t *testing.T, seed int64) *world {
 	t.Cleanup(func() { store.Close(context.Background()) })
 	w.store = store
 	w.startSidecar(t)
+	w.startReceiver(t)
 	return w
+}
+
+// startReceiver starts the sidecar's event receiver on the same store and
+// clock, as serve does.
+func (w *world) startReceiver(t *testing.T) {
+	t.Helper()
+	r, err := events.New(w.store, events.Options{Now: w.clock.Now})
+	if err != nil {
+		t.Fatalf("new event receiver: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := r.Shutdown(ctx); err != nil {
+			t.Errorf("event receiver shutdown: %v", err)
+		}
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("event receiver: %v", err)
+		}
+	})
+	w.events = "http://" + ln.Addr().String()
 }
 
 func (w *world) startSidecar(t *testing.T) {
@@ -115,10 +146,11 @@ func (w *world) startSidecar(t *testing.T) {
 	w.viaProxy = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: ln.Addr().String()})}}
 }
 
-// report computes coverage from every record the store holds.
+// report computes coverage from every record the store holds, its calls
+// held against the built-in description of the API, as the sidecar does.
 func (w *world) report(t *testing.T) *coverage.Report {
 	t.Helper()
-	e := coverage.NewEngine(coverage.DefaultMatrix())
+	e := coverage.NewEngineWith(coverage.DefaultMatrix(), coverage.Options{Contract: contract.Default()})
 	if err := w.store.Iterate(context.Background(), 1, func(r *evidence.Record) error {
 		e.Observe(r)
 		return nil
