@@ -1,7 +1,7 @@
-// Package admin serves the sidecar's admin listener: /metrics, /healthz,
-// /readyz, /coverage, /snapshot, /export and, when given one, /ca.pem. It is kept
-// apart from the proxy listener because in base-URL mode every path there
-// belongs to the upstream.
+// Package admin serves the sidecar's admin listener: an index at /,
+// /metrics, /healthz, /readyz, /coverage, /calls, /snapshot, /export and,
+// when given one, /ca.pem. It is kept apart from the proxy listener
+// because in base-URL mode every path there belongs to the upstream.
 //
 // The admin listener is loopback-only by default: /snapshot hands out the
 // whole (redacted) evidence store, so exposing it beyond the pod or host is
@@ -54,4 +54,26 @@
 // now such as 2h or 7d, against the listener's clock); a bad value or an
 // empty window is a 400 saying what is accepted. /coverage takes the same
 // window when the sidecar can compute one (Options.CoverageIn).
+//
+// # The index and the recorded calls
+//
+// GET / lists the paths the listener serves and which need the token (it
+// needs the token itself). GET /calls lists the latest recorded calls
+// (newest first in HTML; in ascending order with ?format=json), filtered
+// by from, to (sequence numbers), since, until (as above), kind, method,
+// endpoint (a template or a prefix such as /cards/*), status (404, 4xx,
+// none, error) and entity (an id in the path, the query or a body's id
+// members), at most limit (100 by default, 1000 at most); it reads at most
+// 200,000 records back from the head and says when older ones may match.
+// GET /calls/{seq} shows one record as stored, with its chain hash and the
+// requirements of the live report whose evidence names it (HTML, or JSON
+// with ?format=json); the live coverage report's evidence numbers link
+// there. Both need the token.
+//
+// Records are redacted by the recorder before they are written, so these
+// pages show fingerprints ([redacted:…]) where secrets were; they add
+// nothing but the record's own fields and the requirements' ids, titles
+// and verdicts, all escaped by html/template. The pages load nothing, run
+// no script and may submit their filter form only to the listener itself
+// (PageCSP).
 package admin
