@@ -9,8 +9,13 @@ import (
 )
 
 // The contract gate: with the API's description (Options.Contract), a call
-// whose request breaks the contract in a field a requirement relies on
-// never meets that requirement nor advances it. A requirement relies on
+// the API accepted (a 2xx answer) whose request breaks the contract in a
+// field a requirement relies on never meets that requirement nor advances
+// it: staging let it through, production may not. A call the API refused
+// is not gated: refusing a malformed request is the API's part of the
+// error-handling requirements (an invalid status change, a transfer from a
+// card, a 400 or 422 handled), whose evidence is that very request. A
+// requirement relies on
 // the request fields its matchers read: the request.* references of their
 // where predicates, their key (a path parameter is the request's too) and
 // the values a sequence step captures. The matchers gated are those whose
@@ -80,6 +85,9 @@ func newGate(o Options, reqs int) gate {
 // breaks reports whether the call's request breaks the contract in one of
 // the fields m relies on, noting the refusal for the current requirement.
 func (g *gate) breaks(v *callView, m *callMatcher) bool {
+	if !v.hasResp || v.synthetic || v.status/100 != 2 {
+		return false
+	}
 	if !v.gateRead {
 		v.gateRead = true
 		v.gateViol = g.violations(v.rec)

@@ -66,6 +66,11 @@ func TestContractGate(t *testing.T) {
 			tr.event(evidence.EventCardScreenUnlocked, map[string]any{evidence.AttrCardholderID: "10001x"})
 			return ev(s)
 		}, StatusMissing, StatusMet, "request.path.cardholderId"},
+		{"an invalid status change the API refused", "C3", func(tr *trace) []uint64 {
+			tr.card(8001, 1)
+			tr.call("PUT", "/cards/8001/status", 422, `{"newStatus":3}`, `{"status":"error","message":"newStatus must be 1 or 2"}`)
+			return nil
+		}, StatusMet, StatusMet, ""},
 		{"page size above the maximum, which C10 does not read", "C10", func(tr *trace) []uint64 {
 			tr.spend(8001, 4)
 			tr.transactions("?cardId=8001&status=4&limit=500", `{"cardId":8001,"transId":"5000001","status":4}`, 1)
