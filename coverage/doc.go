@@ -208,4 +208,53 @@
 // missing: none; the report carries the steps that would produce it.
 // violated: the listed calls show mishandling; it wins over met. Evidence
 // is the ascending sequence numbers of the calls, bounded in number.
+//
+// A requirement's first_met is the record at which the engine first saw it
+// met (it may be violated since): after each record, the requirements the
+// record concerns are checked, backing off to one check every 128 of their
+// records while one stays unmet, so the mark is at most that many of its
+// records after the proof. The marks are the same however the records are
+// batched; reports draw the requirements met over time from them.
+//
+// # Reports
+//
+// A Document is a report as shown: the Report, the sections its caller
+// adds and how to render it, in four formats (Document.Write: json, md,
+// html, table; WriteJSON, WriteMarkdown, WriteHTML and WriteTable render a
+// bare Report). Every format shows, in order: the header; the sections
+// placed at the top (provenance); the next steps; the sections placed
+// after them (audit readiness); the summary, the requirements met over
+// time and the requirements; the endpoint inventory and statuses; the
+// sections placed at the end (contract findings); and, in HTML and
+// Markdown, the calls the document embeds.
+//
+// A Section has an id (its key under "sections" in the JSON, before the
+// report's own fields, and its element id in the HTML), a title, a
+// placement, and a body per format: a JSON value, Markdown, an HTML
+// fragment with optional CSS, text lines for the table. A format shows a
+// section only when it has a body for it. The bodies are their makers',
+// who escape them; the renderer writes the titles escaped, refuses ids
+// that are invalid, repeated or the report's own, and CSS that could end
+// the style element. ReadDocumentJSON gives the sections back raw, by id.
+//
+// The next steps list every requirement that is not met: violated first
+// (the client must change; the steps say how to show the fix, with a
+// window starting after it: --since), then missing (the go-live test
+// scripts can produce the evidence: evidence-proxy scripts --out DIR),
+// then partial, each in matrix order with its explanation, the calls it
+// rests on and the matrix's steps. The commands read EVIDENCE_PROXY_URL
+// (the sidecar's proxy listener, without the /v2 the commands add: the
+// live one with RenderOptions.ProxyURL, a value to set otherwise) and
+// AXYS_API_KEY (empty when the sidecar adds its own key: KeyAdded), which
+// the section defines; steps written with the older $PROXY and $KEY are
+// shown with these names (StepCommand).
+//
+// Evidence numbers link to RenderOptions.CallsURL + seq (the admin
+// listener's /calls/{seq}), or, in a bundle, to the calls embedded at the
+// end of the page (Document.Calls, summaries without bodies, each with an
+// element id call-N; CallList collects them as records go by). With
+// RenderOptions.Refresh the HTML page reloads itself (a meta refresh: the
+// Content-Security-Policy allows no script but the print helper). The
+// render options never change the JSON, and equal documents give equal
+// bytes.
 package coverage
