@@ -121,7 +121,7 @@ type verifyExtras struct {
 
 func (x *verifyExtras) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&x.spec, "spec", "", "OpenAPI description `FILE` the bundle was made with: the embedded one is used, and a different one reported")
-	fs.StringVar(&x.result, "golive-result", "", "signed go-live result `FILE` (golive verify --out) to check with the bundle's key")
+	fs.StringVar(&x.result, "golive-result", "", "signed go-live result `FILE` (golive verify --out) to check with the bundle's key; a result given instead of BUNDLE is checked alone against --pubkey")
 }
 
 // coverage is the computation verify recomputes a bundle's reports with:
