@@ -43,7 +43,11 @@
 // Options.Mishandle adds scenarios that do it wrong (polling without pause,
 // a card for a declined cardholder, ignoring Retry-After, a blind duplicate
 // transfer after a 5xx, a refused update repeated) so tests can show the
-// report calls them violated; the demo never sets it.
+// report calls them violated, plus one malformed call staging accepts (a
+// cardholder created with callingCode "1", where the API documents three
+// digits), which only the contract findings show; it also leaves out the
+// support case after a compliance decline (EV-decline stays unmet). The
+// demo never sets it.
 //
 // # How the app handles what it meets
 //

@@ -16,7 +16,24 @@ func (s *script) mishandled() []scenario {
 		{"mishandle-ignore-retry-after", []string{"E429", "C18"}, s.badIgnoreRetryAfter},
 		{"mishandle-duplicate-transfer", []string{"E5xx"}, s.badDuplicateTransfer},
 		{"mishandle-repeat-rejected", []string{"E422", "C17"}, s.badRepeatRejected},
+		// Violates no requirement: staging accepts it, so only the contract
+		// findings (a request finding on a call answered 2xx) show it.
+		{"mishandle-calling-code", nil, s.badCallingCode},
 	}
+}
+
+// badCallingCode creates a cardholder with the calling code "1" where the
+// API documents three digits ("001"): one malformed call, which staging
+// (and the emulator, zero-padding it) nevertheless accepts, so the app
+// never notices; production may refuse it.
+func (s *script) badCallingCode(ctx context.Context) (string, error) {
+	body := newHolderBody(1, "sloppy")
+	body["callingCode"] = "1"
+	id, err := s.createHolder(ctx, body)
+	if err != nil {
+		return "", fmt.Errorf("create a cardholder with callingCode \"1\": %w", err)
+	}
+	return fmt.Sprintf("cardholder %d created with callingCode \"1\" (the API documents three digits); staging accepted it", id), nil
 }
 
 // badFastPoll reads a cardholder under review again and again without
