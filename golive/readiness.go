@@ -44,6 +44,9 @@ type ReadinessSummary struct {
 	Partial      int `json:"partial"`
 	Missing      int `json:"missing"`
 	Violated     int `json:"violated"`
+	// NotApplicable counts conditional requirements not judged (app-events
+	// before the app sends any event): neither met nor missing.
+	NotApplicable int `json:"not_applicable,omitempty"`
 	// Sources says how complete the evidence sources are: "indexed",
 	// "incomplete" (the script index reached its cap) or "unknown" (no
 	// index was given).
@@ -57,12 +60,13 @@ type ReadinessSummary struct {
 // KindView is one kind of evidence and its requirements.
 type KindView struct {
 	Kind
-	Total        int               `json:"total"`
-	Met          int               `json:"met"`
-	Partial      int               `json:"partial"`
-	Missing      int               `json:"missing"`
-	Violated     int               `json:"violated"`
-	Requirements []RequirementView `json:"requirements"`
+	Total         int               `json:"total"`
+	Met           int               `json:"met"`
+	Partial       int               `json:"partial"`
+	Missing       int               `json:"missing"`
+	Violated      int               `json:"violated"`
+	NotApplicable int               `json:"not_applicable,omitempty"`
+	Requirements  []RequirementView `json:"requirements"`
 }
 
 // Source says where a requirement's evidence calls came from.
@@ -177,11 +181,14 @@ func (v *Readiness) addRequirement(q coverage.RequirementResult, idx *ScriptCall
 	case coverage.StatusViolated:
 		k.Violated++
 		v.Summary.Violated++
+	case coverage.StatusNotApplicable:
+		k.NotApplicable++
+		v.Summary.NotApplicable++
 	default:
 		k.Missing++
 		v.Summary.Missing++
 	}
-	if q.Status != coverage.StatusMet {
+	if q.Status != coverage.StatusMet && q.Status != coverage.StatusNotApplicable {
 		v.Remaining = append(v.Remaining, q.ID)
 	}
 }

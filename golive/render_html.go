@@ -26,13 +26,13 @@ const readinessHTML = `<section class="panel readiness" id="readiness" aria-labe
 <h2 id="h-readiness" class="section-title">Audit readiness</h2>
 <p class="rd-detail">Content <code>{{.Content.ID}}</code> version <code>{{.Content.Version}}</code>, matrix <code>{{.Matrix.ID}}</code> version <code>{{.Matrix.Version}}</code>. The auditor decides; this shows what the evidence covers, by what, and what remains.</p>
 {{with .Summary}}<ul>
-<li>Requirements met: {{.Met}} of {{.Requirements}} ({{.MetByScripts}} by test scripts alone, {{.MetMixed}} partly), {{.Partial}} partial, {{.Missing}} missing, {{.Violated}} violated</li>
+<li>Requirements met: {{.Met}} of {{.Requirements}} ({{.MetByScripts}} by test scripts alone, {{.MetMixed}} partly), {{.Partial}} partial, {{.Missing}} missing, {{.Violated}} violated{{notApplicable .NotApplicable}}</li>
 <li>Evidence sources: {{sources .Sources}}</li>
 <li>Production set-up confirmed: {{.SetupConfirmed}} of {{.SetupTotal}}</li>
 <li>Not tested by staging, acknowledged: {{.NotTestedAcknowledged}} of {{.NotTestedTotal}}</li>
 </ul>{{end}}
 {{range .Kinds}}<h3>{{.Title}}</h3>
-<p class="rd-detail">{{.Detail}} {{.Total}} requirements: {{.Met}} met, {{.Partial}} partial, {{.Missing}} missing, {{.Violated}} violated.</p>
+<p class="rd-detail">{{.Detail}} {{.Total}} requirements: {{.Met}} met, {{.Partial}} partial, {{.Missing}} missing, {{.Violated}} violated{{notApplicable .NotApplicable}}.</p>
 {{if .Requirements}}<table>
 <thead><tr><th>ID</th><th>Status</th><th>Title</th><th>Evidence</th><th>From</th></tr></thead>
 <tbody>
@@ -89,10 +89,11 @@ func htmlAnswer(answered, yes bool) template.HTML {
 // wall-clock time.
 func WriteReadinessHTML(w io.Writer, v *Readiness) error {
 	t, err := template.New("readiness").Funcs(template.FuncMap{
-		"source":  htmlSource,
-		"sources": sourcesText,
-		"answer":  htmlAnswer,
-		"join":    func(s []string) string { return strings.Join(s, ", ") },
+		"source":        htmlSource,
+		"sources":       sourcesText,
+		"notApplicable": notApplicableText,
+		"answer":        htmlAnswer,
+		"join":          func(s []string) string { return strings.Join(s, ", ") },
 	}).Parse(readinessHTML)
 	if err != nil {
 		return fmt.Errorf("write readiness html: %w", err)

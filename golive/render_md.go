@@ -17,8 +17,8 @@ func WriteReadinessMarkdown(w io.Writer, v *Readiness) error {
 	fmt.Fprintf(bw, "Content %s version %s; matrix %s version %s. The auditor decides; this shows what the evidence covers, by what, and what remains.\n\n",
 		mdCode(v.Content.ID), mdCode(v.Content.Version), mdCode(v.Matrix.ID), mdCode(v.Matrix.Version))
 	s := v.Summary
-	fmt.Fprintf(bw, "- Requirements met: %d of %d (%d by test scripts alone, %d partly), %d partial, %d missing, %d violated\n",
-		s.Met, s.Requirements, s.MetByScripts, s.MetMixed, s.Partial, s.Missing, s.Violated)
+	fmt.Fprintf(bw, "- Requirements met: %d of %d (%d by test scripts alone, %d partly), %d partial, %d missing, %d violated%s\n",
+		s.Met, s.Requirements, s.MetByScripts, s.MetMixed, s.Partial, s.Missing, s.Violated, notApplicableText(s.NotApplicable))
 	fmt.Fprintf(bw, "- Evidence sources: %s\n", sourcesText(s.Sources))
 	fmt.Fprintf(bw, "- Production set-up confirmed: %d of %d\n", s.SetupConfirmed, s.SetupTotal)
 	fmt.Fprintf(bw, "- Not tested by staging, acknowledged: %d of %d\n\n", s.NotTestedAcknowledged, s.NotTestedTotal)
@@ -34,6 +34,15 @@ func WriteReadinessMarkdown(w io.Writer, v *Readiness) error {
 	return nil
 }
 
+// notApplicableText is ", N not applicable" when some requirements were
+// not judged, and nothing otherwise.
+func notApplicableText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d not applicable", n)
+}
+
 func sourcesText(s string) string {
 	switch s {
 	case "indexed":
@@ -46,7 +55,7 @@ func sourcesText(s string) string {
 
 func mdKind(w *bufio.Writer, k KindView) {
 	fmt.Fprintf(w, "### %s\n\n%s\n\n", mdEscape(oneLine(k.Title)), mdEscape(oneLine(k.Detail)))
-	fmt.Fprintf(w, "%d requirements: %d met, %d partial, %d missing, %d violated.\n\n", k.Total, k.Met, k.Partial, k.Missing, k.Violated)
+	fmt.Fprintf(w, "%d requirements: %d met, %d partial, %d missing, %d violated%s.\n\n", k.Total, k.Met, k.Partial, k.Missing, k.Violated, notApplicableText(k.NotApplicable))
 	if len(k.Requirements) == 0 {
 		return
 	}

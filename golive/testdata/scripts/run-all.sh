@@ -26,7 +26,7 @@ ep_init run-all
 dir=$(dirname "$0")
 quick='row-1 row-2 row-3 row-6 row-8 row-9 C1 C2 C3 C4 C5 C6 C7 C8 C9 C10 C11 C11-expiry C13 C14 C15 C15-expiry C16 L1 L2 L3 L7 L10 L13 L14 L15 L16 E400 E401 E403-key E404 E409 E422 G1 G2 E403-ip E429 E5xx'
 long_scripts='row-7 C12'
-manual='row-4 row-5'
+manual='row-4 row-5 EV-approval EV-decline EV-card-shown EV-deposit EV-spend-declined EV-otp'
 ok='' failed='' emulator=''
 run() {
 	sh "$dir/$1.sh"
