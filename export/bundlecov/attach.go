@@ -60,7 +60,7 @@ func (c Coverage) Attach(given []export.Attachment) (export.Coverage, []export.A
 		}
 		used = append(used, export.Attachment{Name: export.MemberChecklist, Data: data})
 	}
-	return &attached{m: c.m, o: o, onReport: c.onReport}, used, nil
+	return &attached{m: c.m, o: o, hooks: c.hooks}, used, nil
 }
 
 // attachedSpec is the description of the attachments: the built-in one
@@ -95,9 +95,9 @@ func attachedContent(byName map[string][]byte) (*golive.Content, error) {
 
 // attached is a Coverage attached to a bundle's attachments.
 type attached struct {
-	m        *coverage.Matrix
-	o        ExtrasOptions
-	onReport func(*coverage.Report, *coverage.Matrix)
+	m     *coverage.Matrix
+	o     ExtrasOptions
+	hooks Loader
 }
 
 func (a *attached) New() export.CoverageRun {
@@ -115,6 +115,7 @@ type attachedRun struct {
 
 // Observe feeds one record to the coverage engine and the extras.
 func (r *attachedRun) Observe(instance string, rec *evidence.Record) {
+	r.a.hooks.record(instance, rec)
 	r.e.Observe(rec)
 	r.x.observeFrom(instance, rec)
 }
@@ -123,9 +124,7 @@ func (r *attachedRun) Observe(instance string, rec *evidence.Record) {
 // derived members.
 func (r *attachedRun) Files() (map[string][]byte, export.MatrixInfo, error) {
 	rep := r.e.Report()
-	if r.a.onReport != nil {
-		r.a.onReport(rep, r.a.m)
-	}
+	r.a.hooks.report(rep, r.a.m)
 	s, err := r.x.Sections(rep)
 	if err != nil {
 		return nil, export.MatrixInfo{}, err

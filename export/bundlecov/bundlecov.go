@@ -30,9 +30,8 @@ type Coverage struct {
 	m *coverage.Matrix
 	// spec, when set, is a description already parsed, used by Attach
 	// when the bundle's is the same (it saves parsing it again).
-	spec *contract.Spec
-	// onReport, when set, receives each report rendered (ReadReport).
-	onReport func(*coverage.Report, *coverage.Matrix)
+	spec  *contract.Spec
+	hooks Loader
 }
 
 var _ export.Coverage = Coverage{}
@@ -45,26 +44,27 @@ func (c Coverage) Matrix() []byte { return c.m.Canonical() }
 
 // New starts a fresh computation.
 func (c Coverage) New() export.CoverageRun {
-	return &run{m: c.m, e: coverage.NewEngine(c.m), onReport: c.onReport}
+	return &run{m: c.m, e: coverage.NewEngine(c.m), hooks: c.hooks}
 }
 
 type run struct {
-	m        *coverage.Matrix
-	e        *coverage.Engine
-	onReport func(*coverage.Report, *coverage.Matrix)
+	m     *coverage.Matrix
+	e     *coverage.Engine
+	hooks Loader
 }
 
 // Observe feeds one record. The instance is not needed: a report's
 // evidence numbers refer to the records of the bundle's first source, and
 // merged bundles list each source's records under its own instance.
-func (r *run) Observe(_ string, rec *evidence.Record) { r.e.Observe(rec) }
+func (r *run) Observe(instance string, rec *evidence.Record) {
+	r.hooks.record(instance, rec)
+	r.e.Observe(rec)
+}
 
 // Files renders the three reports.
 func (r *run) Files() (map[string][]byte, export.MatrixInfo, error) {
 	rep := r.e.Report()
-	if r.onReport != nil {
-		r.onReport(rep, r.m)
-	}
+	r.hooks.report(rep, r.m)
 	files := map[string][]byte{}
 	for name, write := range map[string]func(io.Writer, *coverage.Report) error{
 		export.CoverageJSON: coverage.WriteJSON,
@@ -86,6 +86,22 @@ type Loader struct {
 	// OnReport, when set, receives every report the loaded computations
 	// render, with their matrix (ReadReport).
 	OnReport func(*coverage.Report, *coverage.Matrix)
+	// OnRecord, when set, receives every record the loaded computations
+	// observe, with its source's instance, in the order verify reads them
+	// (each already checked against the chain). It must not retain rec.
+	OnRecord func(instance string, rec *evidence.Record)
+}
+
+func (l Loader) record(instance string, rec *evidence.Record) {
+	if l.OnRecord != nil {
+		l.OnRecord(instance, rec)
+	}
+}
+
+func (l Loader) report(rep *coverage.Report, m *coverage.Matrix) {
+	if l.OnReport != nil {
+		l.OnReport(rep, m)
+	}
 }
 
 var _ export.MatrixLoader = Loader{}
@@ -101,7 +117,7 @@ func (l Loader) LoadMatrix(canonical []byte) (export.Coverage, export.MatrixDiff
 	if err != nil {
 		return nil, export.MatrixDiff{}, fmt.Errorf("load embedded matrix: %w", err)
 	}
-	return Coverage{m: m, onReport: l.OnReport}, export.MatrixDiff{Base: info(d.Base), Kept: len(d.Kept), Dropped: d.Dropped,
+	return Coverage{m: m, hooks: l}, export.MatrixDiff{Base: info(d.Base), Kept: len(d.Kept), Dropped: d.Dropped,
 		Replaced: d.Replaced, Added: d.Added, Sections: d.Sections}, nil
 }
 
