@@ -16,9 +16,13 @@ func WriteJSON(w io.Writer, r *Report) error {
 
 // jsonDocument is the JSON report: the caller's sections under one key
 // before the report's own fields. Embedding keeps the report's field order
-// and lets a strict decoder read both.
+// and lets a strict decoder read both. Provenance is the header an
+// exporter puts first (where the calls went, who recorded them: see
+// export.AddHeader); this package never writes it and reads it raw, so a
+// strict read of a bundle's or the coverage command's report succeeds.
 type jsonDocument struct {
-	Sections map[string]json.RawMessage `json:"sections,omitempty"`
+	Provenance json.RawMessage            `json:"provenance,omitempty"`
+	Sections   map[string]json.RawMessage `json:"sections,omitempty"`
 	*Report
 }
 

@@ -81,7 +81,9 @@ func (l *Live) Report() *Report {
 func (l *Live) Matrix() *Matrix { return l.m }
 
 // metricStatuses are the status label values: every verdict, then n/a.
-func metricStatuses() []Status { return append(Statuses[:len(Statuses):len(Statuses)], StatusNotApplicable) }
+func metricStatuses() []Status {
+	return append(Statuses[:len(Statuses):len(Statuses)], StatusNotApplicable)
+}
 
 // callCounters caches the calls_total children, so a call costs an array
 // index rather than a label hash.

@@ -28,6 +28,8 @@ func TestServeAdminDoors(t *testing.T) {
 		{"snapshot without token", "/snapshot", "", "", http.StatusUnauthorized},
 		{"snapshot with a wrong token", "/snapshot", "", "Bearer nope", http.StatusUnauthorized},
 		{"snapshot with the token", "/snapshot", "", "Bearer adm1n-t0ken", http.StatusOK},
+		{"export without token", "/export", "", "", http.StatusUnauthorized},
+		{"export with the token", "/export", "", "Bearer adm1n-t0ken", http.StatusOK},
 		{"foreign Host", "/coverage", "attacker.example", "Bearer adm1n-t0ken", http.StatusMisdirectedRequest},
 		{"configured Host", "/coverage", "evidence-admin.svc:9090", "Bearer adm1n-t0ken", http.StatusOK},
 	}
@@ -62,12 +64,12 @@ func TestServeAdminDoors(t *testing.T) {
 		t.Errorf("coverage --from with the token: %v\n%.300s", err, cov)
 	}
 	out := filepath.Join(t.TempDir(), "b.tar.zst")
-	err = run(context.Background(), []string{"export", "--from", "http://" + s.admin, "--out", out, "--data-dir", dataDir}, io.Discard, io.Discard)
+	err = run(context.Background(), []string{"export", "--from", "http://" + s.admin, "--out", out}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("export --from without the token: %v", err)
 	}
 	var stdout bytes.Buffer
-	err = run(context.Background(), []string{"export", "--from", "http://" + s.admin, "--admin-token-file", token, "--out", out, "--data-dir", dataDir}, &stdout, io.Discard)
+	err = run(context.Background(), []string{"export", "--from", "http://" + s.admin, "--admin-token-file", token, "--out", out}, &stdout, io.Discard)
 	if err != nil || !strings.Contains(stdout.String(), "wrote "+out) {
 		t.Errorf("export --from with the token: %v, %q", err, stdout.String())
 	}

@@ -38,14 +38,20 @@ func (x *exportExtras) bind(fs *pflag.FlagSet) {
 }
 
 // apply sets the bundle's coverage computation (coverage, readiness view,
-// contract findings), the matrix it embeds and its attachments. opts must
-// have its signer: a go-live result must be signed with it.
+// contract findings), the matrix it embeds and its attachments; it reads
+// --spec and --golive-checklist and needs no signer.
 func (x *exportExtras) apply(opts *export.Options, m *coverage.Matrix) error {
 	o, err := x.report.load()
 	if err != nil {
 		return err
 	}
 	opts.Coverage, opts.Matrix, opts.Attachments = bundleComputation(m, o), m.Canonical(), attachments(o)
+	return nil
+}
+
+// attachResult checks --golive-result against the bundle's signer and
+// adds it to the attachments.
+func (x *exportExtras) attachResult(opts *export.Options) error {
 	if x.result == "" {
 		return nil
 	}

@@ -53,6 +53,7 @@ the recorded traffic covers, and exports a signed bundle the auditor verifies.`,
 		newVerifyCmd(), newMergeCmd(), c.newCACmd(), newMatrixCmd(), newVersionCmd(),
 		newHealthcheckCmd(), newCompactCmd(), newEventCmd(), newKeyCmd(), newCompletionCmd(root),
 		newScriptsCmd(),
+		newCallsCmd(),
 		newGoliveCmd(),
 		newSpecCmd(),
 	)

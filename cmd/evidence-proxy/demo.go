@@ -18,6 +18,7 @@ import (
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
 	"github.com/evidence-proxy/evidence-proxy/events"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/export"
 	"github.com/evidence-proxy/evidence-proxy/internal/axysemu"
 	"github.com/evidence-proxy/evidence-proxy/internal/demoapp"
@@ -206,8 +207,10 @@ func (o demoOptions) appOptions(emu *axysemu.Server, sc *sidecar, logger *slog.L
 	}, nil
 }
 
-// exportAndVerify writes the bundle from the stopped store, verifies it
-// against the install's own public key and prints the coverage table.
+// exportAndVerify writes the bundle from the stopped store, signed with
+// the key serve created in its data directory, verifies it against that
+// key's public half and prints the coverage table, provenance first: the
+// demo's evidence is the emulator's, and says so.
 func (o demoOptions) exportAndVerify(ctx context.Context, stdout io.Writer, storePath string, start time.Time) error {
 	sf := storeFlags{db: storePath}
 	store, err := sf.openForRead()
@@ -215,32 +218,36 @@ func (o demoOptions) exportAndVerify(ctx context.Context, stdout io.Writer, stor
 		return err
 	}
 	defer store.Close(context.WithoutCancel(ctx))
-	signer, err := loadSigner("", filepath.Dir(storePath))
+	signer, _, err := signingKey(signKeyPath(filepath.Dir(storePath)))
+	if err != nil {
+		return err
+	}
+	prov, err := store.Provenance()
+	if err != nil {
+		return err
+	}
+	extras, err := (&reportFlags{}).load()
 	if err != nil {
 		return err
 	}
 	m := coverage.DefaultMatrix()
 	bundle := filepath.Join(o.out, "evidence-bundle.tar.zst")
-	seq, hash := store.Head()
-	if _, err := export.Write(ctx, bundle, store, export.Options{
-		InstanceID:  store.InstanceID(),
-		SourceHead:  &export.ChainPoint{Seq: seq, Hash: hash},
-		ToolVersion: toolVersion(),
-		Signer:      signer,
-		Coverage:    bundleCoverage{m: m},
-	}); err != nil {
+	if _, err := export.Write(ctx, bundle, store.Stream(), bundleOptions(store, m, extras, prov, signer, evidence.Window{})); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	res, err := export.Verify(ctx, bundle, export.VerifyOptions{PublicKey: signer.Public().(ed25519.PublicKey), Coverage: bundleCoverage{m: m}})
+	vopts := bundleVerifyOptions()
+	vopts.PublicKeys = []ed25519.PublicKey{signer.Public().(ed25519.PublicKey)}
+	res, err := export.Verify(ctx, bundle, vopts)
 	if err != nil {
 		return fmt.Errorf("verify the demo bundle: %w", err)
 	}
-	report, err := storeReport(ctx, store, m)
+	report, sections, header, err := fullReport(ctx, store.Stream(), m, extras, prov, store.InstanceID(), evidence.Window{})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	if err := coverage.WriteTable(stdout, report); err != nil {
+	err = writeHeadedReport(stdout, "table", header, func(w io.Writer) error { return writeFullReport(w, report, sections, "table") })
+	if err != nil {
 		return err
 	}
 	abs, err := filepath.Abs(bundle)

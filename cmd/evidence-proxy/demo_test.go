@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/evidence-proxy/evidence-proxy/events"
+	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
 
 // TestDemo runs the README's first command end to end and then checks its
@@ -39,9 +40,16 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	}
 	got := stdout.String()
-	for _, want := range []string{"verified  OK", "signed by key", "(pinned)", "row-1       met", "G2          met"} {
+	// The demo's evidence is the emulator's, and says so first.
+	for _, want := range []string{"verified  OK: emulator", "signed by key", "(pinned)",
+		"environment  NOT AXYS STAGING: ", " calls to the evidence-proxy emulator at https://127.0.0.1:"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, got)
+		}
+	}
+	for _, id := range []string{"row-1", "G2", "EV-approval"} {
+		if !regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(id) + `\s+met\s`).MatchString(got) {
+			t.Errorf("demo output does not show %s met:\n%s", id, got)
 		}
 	}
 	m := regexp.MustCompile(`(\d+) of (\d+) requirements met`).FindStringSubmatch(got)
@@ -60,9 +68,10 @@ func TestDemo(t *testing.T) {
 	if err := run(ctx, []string{"verify", "--pubkey", pub, bundle}, &stdout, &stderr); err != nil {
 		t.Fatalf("verify the demo bundle: %v", err)
 	}
-	if !strings.HasPrefix(stdout.String(), "OK") {
-		t.Errorf("verify said %q, want OK", stdout.String())
+	if !strings.HasPrefix(stdout.String(), "environment  NOT AXYS STAGING: ") || !strings.Contains(stdout.String(), "\nOK: emulator; ") {
+		t.Errorf("verify said %q, want the emulator first and OK", stdout.String())
 	}
+	checkBundleReportsLabelled(t, bundle, evidence.ClassEmulator)
 
 	// The offline report from the store agrees with the bundle's.
 	stdout.Reset()

@@ -5,14 +5,17 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/evidence-proxy/evidence-proxy/export"
 )
 
-// Exit codes, documented in the root help and the README.
+// Exit codes, documented in the root help and the README: verify's
+// (export.ExitCode), which every command shares.
 const (
-	exitOK         = 0
-	exitFailure    = 1
-	exitUsage      = 2
-	exitUnverified = 3
+	exitOK              = export.ExitVerified
+	exitFailure         = export.ExitInvalid
+	exitUsage           = export.ExitUsage
+	exitUnauthenticated = export.ExitUnauthenticated
 )
 
 // usageError is a mistake on the command line: exit code 2. usage, when
@@ -33,31 +36,16 @@ func (e *usageError) Error() string {
 	return e.msg + "\n" + e.usage
 }
 
-// signerNotPinnedError is a bundle whose hashes, chain and signature are
-// intact but whose signer is not a pinned key: nothing says who made it.
-// verify exits 3 for it, so that "verify && accept" never accepts a
-// re-signed forgery.
-type signerNotPinnedError struct{ err error }
-
-func (e *signerNotPinnedError) Error() string {
-	return e.err.Error() + " (the signer is not authenticated: pass the key you expect with --pubkey)"
-}
-
-func (e *signerNotPinnedError) Unwrap() error { return e.err }
-
+// exitCode is 2 for a usage error, else export.ExitCode's: 0 for nil, 3
+// for a bundle intact but signed by no pinned key (export.ErrUnauthenticated,
+// so that "verify && accept" never accepts a re-signed forgery), 1 for
+// anything else.
 func exitCode(err error) int {
 	var u *usageError
-	var np *signerNotPinnedError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &u):
+	if errors.As(err, &u) {
 		return exitUsage
-	case errors.As(err, &np):
-		return exitUnverified
-	default:
-		return exitFailure
 	}
+	return export.ExitCode(err)
 }
 
 // shortUsage is the one line printed under a usage error.

@@ -10,10 +10,12 @@ import (
 // next commit. Batches are applied in commit order; when the feed falls a
 // whole buffer behind, the writer waits (coverage never skips a record).
 // The report's sections (the readiness index, the contract checks and
-// their counters) are fed there too, with live coverage.
+// their counters) are fed there too, with live coverage, and then the
+// provenance tally of the report's header.
 type liveFeed struct {
 	live     *coverage.Live
-	sections *liveSections // nil: live coverage only
+	sections *liveSections   // nil: live coverage only
+	prov     *liveProvenance // nil: no provenance
 	in       chan []*evidence.Record
 	done     chan struct{}
 }
@@ -21,8 +23,8 @@ type liveFeed struct {
 // feedBuffer is how many committed batches may wait for classification.
 const feedBuffer = 1024
 
-func startLiveFeed(live *coverage.Live, sections *liveSections) *liveFeed {
-	f := &liveFeed{live: live, sections: sections, in: make(chan []*evidence.Record, feedBuffer), done: make(chan struct{})}
+func startLiveFeed(live *coverage.Live, sections *liveSections, prov *liveProvenance) *liveFeed {
+	f := &liveFeed{live: live, sections: sections, prov: prov, in: make(chan []*evidence.Record, feedBuffer), done: make(chan struct{})}
 	go f.run()
 	return f
 }
@@ -32,9 +34,12 @@ func (f *liveFeed) run() {
 	for recs := range f.in {
 		if f.sections == nil {
 			f.live.Observe(recs)
-			continue
+		} else {
+			f.sections.observe(f.live, recs, true)
 		}
-		f.sections.observe(f.live, recs, true)
+		if f.prov != nil {
+			f.prov.observe(recs)
+		}
 	}
 }
 

@@ -17,7 +17,7 @@ const envAnnotation = "env"
 const exitCodesHelp = `  0  success
   1  failure (the message says what failed)
   2  usage error: unknown command or flag, wrong arguments
-  3  verify: the bundle is intact but its signer is not pinned (--pubkey)`
+  3  verify: every check passed, but no --pubkey vouches for the signer (unauthenticated)`
 
 // writeHelp is every command's help: what it does, usage, subcommands,
 // flags (GNU --long form), environment variables, examples.

@@ -48,6 +48,9 @@ func signingKey(path string) (key ed25519.PrivateKey, created bool, err error) {
 	return key, created, nil
 }
 
+// signKeyPath is the signing key of a data directory.
+func signKeyPath(dataDir string) string { return filepath.Join(dataDir, signKeyFile) }
+
 // keyID is the id verify prints for key's public half.
 func keyID(key ed25519.PrivateKey) string { return export.KeyID(key.Public().(ed25519.PublicKey)) }
 

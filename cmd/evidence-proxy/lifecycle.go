@@ -13,8 +13,8 @@ import (
 // run serves until ctx is cancelled, then shuts down in order: stop
 // probing the upstream, stop accepting and drain in-flight calls (the
 // proxy flushes its access log), answer the event requests in flight,
-// stop the admin listener, flush and close the store, close the access
-// log.
+// stop the admin listener, stop the provenance recount and save the
+// provenance, flush and close the store, close the access log.
 func (sc *sidecar) run(ctx context.Context) error {
 	sc.log.Info("serving",
 		"listen", sc.ln.Addr().String(), "admin", sc.adminL.Addr().String(), "otlp", sc.otlpAddr(),
@@ -45,6 +45,8 @@ func (sc *sidecar) run(ctx context.Context) error {
 	defer cancel()
 	runErr = errors.Join(runErr, sc.shutdown(shutCtx))
 	wg.Wait()
+	sc.prov.close()
+	runErr = errors.Join(runErr, sc.trust.close())
 	if err := sc.store.Close(shutCtx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("close store: %w", err))
 	}
@@ -117,6 +119,12 @@ func (sc *sidecar) closeEarly() {
 	defer cancel()
 	if sc.proxy != nil {
 		sc.proxy.Shutdown(ctx) // stops its access log and log limiter
+	}
+	if sc.prov != nil {
+		sc.prov.close()
+	}
+	if sc.trust != nil {
+		sc.trust.close()
 	}
 	if sc.store != nil {
 		sc.store.Close(ctx)

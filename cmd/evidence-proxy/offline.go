@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -46,6 +48,7 @@ func (f *storeFlags) openForRead() (*recorder.Store, error) {
 type coverageOptions struct {
 	store  storeFlags
 	from   snapshotSource
+	window windowFlags
 	matrix string
 	format string
 	out    string
@@ -58,16 +61,22 @@ func (c *cli) newCoverageCmd() *cobra.Command {
 		Use:   "coverage [flags]",
 		Short: "compute the coverage report from a store",
 		Long: `Compute the coverage report of a store: a stopped sidecar's (--data-dir or --db),
-or a running one's, read through its admin listener's /snapshot (--from).`,
+or a running one's, read through its admin listener's /snapshot (--from). The report
+starts with its provenance: the environment the calls went to (anything but
+axys-staging says NOT AXYS STAGING), who recorded them, the window and the matrix.
+--since and --until judge only the records received in that window: after fixing a
+client, a window that starts after the fix shows whether the fix holds.`,
 		Example: `  evidence-proxy coverage --data-dir ./evidence-data
   evidence-proxy coverage --from http://127.0.0.1:9090 --format md --out coverage.md
-  evidence-proxy coverage --db evidence-snapshot.db --format json`,
+  evidence-proxy coverage --db evidence-snapshot.db --format json
+  evidence-proxy coverage --data-dir ./evidence-data --since 2h`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
 	}
 	fs := cmd.Flags()
 	o.store.bind(fs)
 	o.from.bind(fs)
+	o.window.bind(fs, "records received")
 	fs.StringVar(&o.matrix, "matrix", "", "coverage matrix `FILE` (YAML; default: the built-in Axys v2 matrix)")
 	fs.StringVar(&o.format, "format", "table", "report `FORMAT`: json, md, html or table")
 	fs.StringVar(&o.out, "out", "", "write the report to this `FILE` instead of stdout")
@@ -86,6 +95,10 @@ func (o *coverageOptions) run(cmd *cobra.Command) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
+	win, err := o.window.window(time.Now())
+	if err != nil {
+		return err
+	}
 	ctx := cmd.Context()
 	m, err := loadMatrix(o.matrix)
 	if err != nil {
@@ -100,12 +113,17 @@ func (o *coverageOptions) run(cmd *cobra.Command) error {
 		return err
 	}
 	defer cleanup()
-	report, sections, err := storeFullReport(ctx, store, m, extras)
+	known, err := store.Provenance()
+	if err != nil {
+		return err
+	}
+	report, sections, header, err := fullReport(ctx, store.Stream(), m, extras, known, store.InstanceID(), win)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := writeFullReport(&buf, report, sections, o.format); err != nil {
+	err = writeHeadedReport(&buf, o.format, header, func(w io.Writer) error { return writeFullReport(w, report, sections, o.format) })
+	if err != nil {
 		return err
 	}
 	if o.out == "" {

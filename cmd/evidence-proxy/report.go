@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
-	"github.com/evidence-proxy/evidence-proxy/evidence"
-	"github.com/evidence-proxy/evidence-proxy/export"
 	"github.com/evidence-proxy/evidence-proxy/recorder"
 )
 
@@ -28,22 +25,11 @@ func reportWriter(format string) (func(io.Writer, *coverage.Report) error, bool)
 	return nil, false
 }
 
-func writeReport(w io.Writer, r *coverage.Report, format string) error {
-	write, ok := reportWriter(format)
-	if !ok {
-		return newUsageError("unknown report format %q: json, md, html or table", format)
-	}
-	return write(w, r)
-}
-
 // storeReport computes the coverage report of every record in a store.
 func storeReport(ctx context.Context, store *recorder.Store, m *coverage.Matrix) (*coverage.Report, error) {
 	e := coverage.NewEngine(m)
-	if err := store.Iterate(ctx, 1, func(r *evidence.Record) error {
-		e.Observe(r)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("read store: %w", err)
+	if err := eachRecord(ctx, store.Stream(), e.Observe); err != nil {
+		return nil, err
 	}
 	return e.Report(), nil
 }
@@ -54,40 +40,4 @@ func loadMatrix(path string) (*coverage.Matrix, error) {
 		return nil, fmt.Errorf("load matrix: %w", err)
 	}
 	return m, nil
-}
-
-// bundleCoverage adapts the coverage engine to what export needs: a fresh
-// engine per bundle, rendered to the three report files.
-type bundleCoverage struct{ m *coverage.Matrix }
-
-func (c bundleCoverage) New() export.CoverageRun {
-	return &bundleCoverageRun{m: c.m, e: coverage.NewEngine(c.m)}
-}
-
-type bundleCoverageRun struct {
-	m *coverage.Matrix
-	e *coverage.Engine
-}
-
-// Observe feeds one record. The instance is not needed: a report's
-// evidence numbers refer to the records of the bundle's first source, and
-// merged bundles list each source's records under its own instance.
-func (r *bundleCoverageRun) Observe(_ string, rec *evidence.Record) { r.e.Observe(rec) }
-
-func (r *bundleCoverageRun) Files() (map[string][]byte, export.MatrixInfo, error) {
-	rep := r.e.Report()
-	files := map[string][]byte{}
-	for name, write := range map[string]func(io.Writer, *coverage.Report) error{
-		export.CoverageJSON: coverage.WriteJSON,
-		export.CoverageMD:   coverage.WriteMarkdown,
-		export.CoverageHTML: coverage.WriteHTML,
-	} {
-		var buf bytes.Buffer
-		if err := write(&buf, rep); err != nil {
-			return nil, export.MatrixInfo{}, fmt.Errorf("render %s: %w", name, err)
-		}
-		files[name] = buf.Bytes()
-	}
-	ref := r.m.Ref()
-	return files, export.MatrixInfo{ID: ref.ID, Version: ref.Version, SHA256: ref.SHA256}, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -11,11 +10,9 @@ import (
 
 	"github.com/evidence-proxy/evidence-proxy/contract"
 	"github.com/evidence-proxy/evidence-proxy/coverage"
-	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/export"
 	"github.com/evidence-proxy/evidence-proxy/export/bundlecov"
 	"github.com/evidence-proxy/evidence-proxy/golive"
-	"github.com/evidence-proxy/evidence-proxy/recorder"
 )
 
 // reportFlags are the flags that say what a report holds besides the
@@ -83,19 +80,6 @@ func attachments(o bundlecov.ExtrasOptions) []export.Attachment {
 // the description already loaded.
 func bundleComputation(m *coverage.Matrix, o bundlecov.ExtrasOptions) export.Coverage {
 	return bundlecov.New(m).WithSpec(o.Spec)
-}
-
-// storeFullReport computes, in one pass over every record of a store, the
-// coverage report and its sections (readiness, contract).
-func storeFullReport(ctx context.Context, store *recorder.Store, m *coverage.Matrix, o bundlecov.ExtrasOptions) (*coverage.Report, *bundlecov.Sections, error) {
-	p := bundlecov.NewPass(m, o)
-	if err := store.Iterate(ctx, 1, func(r *evidence.Record) error {
-		p.Observe(r)
-		return nil
-	}); err != nil {
-		return nil, nil, fmt.Errorf("read store: %w", err)
-	}
-	return p.Report()
 }
 
 // writeFullReport writes a report with its sections in a format of

@@ -153,7 +153,7 @@ func TestReportSectionsEverywhere(t *testing.T) {
 	runOK(t, "export", "--data-dir", dataDir, "--golive-checklist", checklist, "--out", bundle)
 	out := runOK(t, "verify", "--pubkey", filepath.Join(dataDir, signKeyFile+".pub"), bundle)
 	def := contract.Default()
-	if !strings.HasPrefix(out, "OK") || !strings.Contains(out, "contract findings, readiness and HAR recomputed identically") ||
+	if !regexp.MustCompile(`(?m)^OK: `).MatchString(out) || !strings.Contains(out, "contract findings, readiness and HAR recomputed identically") ||
 		!strings.Contains(out, "contract     \""+def.Title()+"\" "+def.Version()) {
 		t.Errorf("verify:\n%s", out)
 	}

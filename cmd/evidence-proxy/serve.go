@@ -108,6 +108,10 @@ type sidecar struct {
 	// sections are the readiness view and the contract findings beside
 	// live coverage, fed by the same feed.
 	sections *liveSections
+	// prov is the provenance of live coverage's records, fed by the same
+	// feed; trust the provenance collector and the signing key.
+	prov  *liveProvenance
+	trust *sidecarTrust
 }
 
 // openSidecar checks everything, binds the listeners, and only then
@@ -138,8 +142,12 @@ func openSidecar(ctx context.Context, cfg serveConfig, logger *slog.Logger, stde
 	if sc.sections, err = newLiveSections(pre.report, sc.reg); err != nil {
 		return nil, err
 	}
-	sc.feed = startLiveFeed(sc.live, sc.sections)
+	sc.prov = newLiveProvenance(logger.With("component", "provenance"))
+	sc.feed = startLiveFeed(sc.live, sc.sections, sc.prov)
 	if sc.store, err = openStore(cfg, pre.redact, logger, sc.reg, sc.feed.onCommit); err != nil {
+		return nil, err
+	}
+	if sc.trust, err = openTrust(cfg, sc.store, pre.transport, sc.prov, logger); err != nil {
 		return nil, err
 	}
 	if err := sc.rebuildCoverage(ctx); err != nil {
@@ -195,22 +203,18 @@ func (sc *sidecar) openServers() error {
 	return nil
 }
 
-// rebuildCoverage replays the store into live coverage before any new call
-// is accepted, so /coverage after a restart equals the offline report.
+// rebuildCoverage replays the store into live coverage, its sections and
+// its provenance before any new call is accepted, so /coverage after a
+// restart equals the offline report.
 func (sc *sidecar) rebuildCoverage(ctx context.Context) error {
-	const batch = 256
-	buf := make([]*evidence.Record, 0, batch)
-	err := sc.store.Iterate(ctx, 1, func(r *evidence.Record) error {
-		if buf = append(buf, r); len(buf) == batch {
-			sc.sections.observe(sc.live, buf, false)
-			buf = buf[:0]
-		}
+	err := sc.store.Stream().EachBatch(ctx, func(recs []*evidence.Record) error {
+		sc.sections.observe(sc.live, recs, false)
+		sc.prov.observe(recs)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("rebuild coverage from the store: %w", err)
 	}
-	sc.sections.observe(sc.live, buf, false)
 	return nil
 }
 
@@ -241,9 +245,10 @@ func (sc *sidecar) adminHandler(caPEM []byte) http.Handler {
 	return admin.Handler(admin.Options{
 		Gatherer:    sc.reg,
 		Ready:       sc.ready,
-		Coverage:    func(w io.Writer, format string) error { return sc.sections.write(w, sc.live, format) },
+		CoverageIn:  sc.coverageReport,
 		CoverageCSP: coverage.HTMLContentSecurityPolicy,
 		Snapshot:    sc.store.WriteSnapshot,
+		Export:      sc.exportBundle,
 		CAPEM:       caPEM,
 		Hosts:       sc.cfg.AdminHosts,
 		BearerToken: sc.pre.adminToken,

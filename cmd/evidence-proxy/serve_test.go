@@ -246,10 +246,11 @@ func TestServeAdminAndExportFromSnapshot(t *testing.T) {
 
 	bundle := filepath.Join(t.TempDir(), "b.tar.zst")
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"export", "--from", "http://" + s.admin, "--out", bundle, "--data-dir", dataDir}, &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"export", "--from", "http://" + s.admin, "--out", bundle}, &out, io.Discard); err != nil {
 		t.Fatalf("export --from: %v", err)
 	}
-	if !strings.Contains(out.String(), "3 records (seq 1–3)") {
+	// No call reached the upstream: the bundle says so.
+	if !strings.Contains(out.String(), "3 records (seq 1–3), environment none") || !strings.Contains(out.String(), "NOT AXYS STAGING: no call reached an upstream") {
 		t.Errorf("export said %q", out.String())
 	}
 	out.Reset()
@@ -263,7 +264,7 @@ func TestServeAdminAndExportFromSnapshot(t *testing.T) {
 	// Without a pinned key an intact bundle is not OK: exit 3.
 	out.Reset()
 	err := run(context.Background(), []string{"verify", bundle}, &out, io.Discard)
-	if exitCode(err) != exitUnverified || !strings.Contains(err.Error(), "not pinned") || !strings.Contains(out.String(), "not pinned") {
+	if exitCode(err) != exitUnauthenticated || !strings.Contains(err.Error(), "UNAUTHENTICATED") || !strings.Contains(out.String(), "NOT PINNED") {
 		t.Errorf("verify without --pubkey: exit %d, %v, printed %q", exitCode(err), err, out.String())
 	}
 

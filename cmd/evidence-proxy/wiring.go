@@ -92,6 +92,8 @@ func (sc *sidecar) newProxy(ca *pki.Cert) (*proxy.Proxy, error) {
 		ListenerTLS:   pre.listenerTLS,
 		AccessLog:     sc.access.w,
 		AccessLogSeq:  cfg.Durability == "sync",
+
+		UpstreamHandshake: sc.trust.observeHandshake,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build proxy: %w", err)
