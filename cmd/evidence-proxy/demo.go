@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/tls"
@@ -12,6 +13,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -241,6 +244,7 @@ func (o demoOptions) exportAndVerify(ctx context.Context, stdout io.Writer, stor
 	if err != nil {
 		return fmt.Errorf("verify the demo bundle: %w", err)
 	}
+	extras.EmbedCalls = true
 	report, sections, header, err := fullReport(ctx, store.Stream(), m, extras, prov, store.InstanceID(), evidence.Window{})
 	if err != nil {
 		return err
@@ -250,11 +254,48 @@ func (o demoOptions) exportAndVerify(ctx context.Context, stdout io.Writer, stor
 	if err != nil {
 		return err
 	}
-	abs, err := filepath.Abs(bundle)
+	html := filepath.Join(o.out, "coverage.html")
+	err = writeReportFile(html, "html", header, func(w io.Writer) error { return writeFullReport(w, report, sections, "html") })
 	if err != nil {
-		abs = bundle
+		return err
 	}
-	fmt.Fprintf(stdout, "\nbundle    %s\nverified  %s\nlive      the same report is served at /coverage while serving\ndone in %s\n",
-		abs, res.Verdict, time.Since(start).Round(100*time.Millisecond))
+	fmt.Fprintf(stdout, "\nbundle    %s\nverified  %s\nreport    %s\n          open it in a browser: %s\nlive      the same report is served at /coverage while serving\ndone in %s\n",
+		absPath(bundle), res.Verdict, absPath(html), openCommand(absPath(html)), time.Since(start).Round(100*time.Millisecond))
 	return nil
+}
+
+// writeReportFile writes a headed report to path.
+func writeReportFile(path, format string, h export.Header, render func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := writeHeadedReport(&buf, format, h, render); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// absPath is path made absolute, or path itself when that fails.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
+// openCommand is how to open a file in the default browser on this
+// system, as a command line to copy.
+func openCommand(path string) string {
+	q := path
+	if strings.ContainsAny(path, " '\"$\\") {
+		q = "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
+	}
+	switch runtime.GOOS {
+	case "darwin":
+		return "open " + q
+	case "windows":
+		return "start " + q
+	}
+	return "xdg-open " + q + "   (or file://" + path + ")"
 }

@@ -62,6 +62,21 @@ func TestDemo(t *testing.T) {
 		t.Errorf("row-7 (polling over several hours) must not be met by a one-minute demo:\n%s", got)
 	}
 
+	// The demo ends with coverage.html beside the bundle, says how to
+	// open it, and its evidence numbers link to calls it embeds.
+	html := filepath.Join(out, "coverage.html")
+	if !strings.Contains(got, "report    "+html+"\n") || !strings.Contains(got, "open it in a browser: ") {
+		t.Errorf("the demo does not say where coverage.html is and how to open it:\n%s", got)
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if link := regexp.MustCompile(`href="#(call-\d+)"`).FindSubmatch(page); link == nil || !bytes.Contains(page, []byte(`id="`+string(link[1])+`"`)) ||
+		!bytes.Contains(page, []byte("NOT AXYS STAGING")) {
+		t.Errorf("coverage.html: no evidence link to an embedded call, or no provenance banner")
+	}
+
 	bundle := filepath.Join(out, "evidence-bundle.tar.zst")
 	stdout.Reset()
 	pub := filepath.Join(out, "data", signKeyFile+".pub")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -108,6 +107,9 @@ func (o *coverageOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	// A file read offline has no /calls/{seq} to link to: the HTML embeds
+	// the calls its evidence names, as a bundle's does.
+	extras.EmbedCalls = o.format == "html"
 	store, cleanup, err := o.from.open(ctx, o.store, "")
 	if err != nil {
 		return err
@@ -121,19 +123,11 @@ func (o *coverageOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	err = writeHeadedReport(&buf, o.format, header, func(w io.Writer) error { return writeFullReport(w, report, sections, o.format) })
-	if err != nil {
-		return err
-	}
+	render := func(w io.Writer) error { return writeFullReport(w, report, sections, o.format) }
 	if o.out == "" {
-		_, err = cmd.OutOrStdout().Write(buf.Bytes())
-		return err
+		return writeHeadedReport(cmd.OutOrStdout(), o.format, header, render)
 	}
-	if err := os.WriteFile(o.out, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
+	return writeReportFile(o.out, o.format, header, render)
 }
 
 // openStoreFrom opens the store a command reads: a running sidecar's

@@ -53,7 +53,7 @@ func (c Coverage) Attach(given []export.Attachment) (export.Coverage, []export.A
 	if used[1].Data == nil {
 		used[1].Data = golive.BuiltinContentYAML()
 	}
-	o := ExtrasOptions{Spec: spec, Content: content}
+	o := ExtrasOptions{Spec: spec, Content: content, EmbedCalls: true}
 	if data, ok := byName[export.MemberChecklist]; ok {
 		if o.Checklist, err = golive.ParseChecklist(data, content); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", export.MemberChecklist, err)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +169,17 @@ func TestBundleCarriesReadinessAndContract(t *testing.T) {
 	}
 	if !bytes.Contains(ms[export.MemberReadinessMD], []byte("## Audit readiness")) {
 		t.Error("readiness.md is not the readiness view")
+	}
+	// The HTML's evidence numbers link to the calls embedded at its end.
+	html := string(ms[export.CoverageHTML])
+	links := regexp.MustCompile(`href="#(call-\d+)"`).FindAllStringSubmatch(html, -1)
+	if len(links) == 0 {
+		t.Fatal("coverage.html links no evidence number to an embedded call")
+	}
+	for _, l := range links {
+		if !strings.Contains(html, `id="`+l[1]+`"`) {
+			t.Errorf("coverage.html links #%s, which it does not embed", l[1])
+		}
 	}
 }
 

@@ -24,6 +24,13 @@ type ExtrasOptions struct {
 	// Checklist is the integrator's go-live checklist; nil means none
 	// given (every item not answered).
 	Checklist *golive.Checklist
+	// EmbedCalls keeps a compact summary of every call and event (about
+	// 40 bytes each, coverage.CallList), so the HTML and Markdown reports
+	// list the calls their evidence names and the HTML's evidence numbers
+	// link to them. For one pass over a store or a bundle (export, verify,
+	// the coverage command), never the live sidecar, whose memory would
+	// grow with its store.
+	EmbedCalls bool
 }
 
 // Extras computes what a report holds besides the coverage verdicts, fed
@@ -41,6 +48,8 @@ type Extras struct {
 	// index cannot tell apart: evidence sources are then unknown.
 	instance string
 	multi    bool
+	// calls, when EmbedCalls, are the first source's calls.
+	calls *coverage.CallList
 }
 
 // NewExtras returns an empty computation.
@@ -51,12 +60,19 @@ func NewExtras(o ExtrasOptions) *Extras {
 	if o.Content == nil {
 		o.Content = golive.BuiltinContent()
 	}
-	return &Extras{spec: o.Spec, content: o.Content, checklist: o.Checklist, summary: contract.NewSummary(o.Spec)}
+	x := &Extras{spec: o.Spec, content: o.Content, checklist: o.Checklist, summary: contract.NewSummary(o.Spec)}
+	if o.EmbedCalls {
+		x.calls = &coverage.CallList{}
+	}
+	return x
 }
 
 // Observe feeds the next record and returns what the contract check found
 // in it (skipped for records that are not calls).
 func (x *Extras) Observe(rec *evidence.Record) contract.Result {
+	if x.calls != nil && !x.multi {
+		x.calls.Add(rec)
+	}
 	x.scripts.Observe(rec)
 	res := x.spec.Check(rec)
 	x.summary.Add(res)
@@ -68,7 +84,15 @@ func (x *Extras) observeFrom(instance string, rec *evidence.Record) {
 	if x.instance == "" {
 		x.instance = instance
 	}
-	x.multi = x.multi || instance != x.instance
+	if instance != x.instance {
+		// A merge: the report's evidence numbers are the first source's, so
+		// the other sources' calls are not embedded, and the script index
+		// cannot tell their sequence numbers apart.
+		x.multi = true
+		x.scripts.Observe(rec)
+		x.summary.Add(x.spec.Check(rec))
+		return
+	}
 	x.Observe(rec)
 }
 
@@ -85,7 +109,11 @@ func (x *Extras) Sections(rep *coverage.Report) (*Sections, error) {
 	}
 	sum := contract.NewSummary(x.spec)
 	sum.Merge(x.summary)
-	return &Sections{Readiness: v, Contract: sum, Spec: contractInfo(x.spec)}, nil
+	out := &Sections{Readiness: v, Contract: sum, Spec: contractInfo(x.spec)}
+	if x.calls != nil {
+		out.Calls = x.calls.Evidence(rep)
+	}
+	return out, nil
 }
 
 // Sections are the parts of a report beside the coverage verdicts: the
@@ -95,6 +123,9 @@ type Sections struct {
 	Contract  *contract.Summary
 	// Spec names the API description the findings hold calls against.
 	Spec export.ContractInfo
+	// Calls are the calls the report's evidence names, embedded at the
+	// end of its HTML and Markdown (ExtrasOptions.EmbedCalls; nil without).
+	Calls []coverage.CallSummary
 }
 
 // contractInfo names a description for the manifest and the reports.

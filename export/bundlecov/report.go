@@ -21,7 +21,7 @@ func WriteReport(w io.Writer, rep *coverage.Report, s *Sections, format string) 
 	if err != nil {
 		return err
 	}
-	d := coverage.Document{Report: rep, Sections: sections}
+	d := coverage.Document{Report: rep, Sections: sections, Calls: s.Calls}
 	return d.Write(w, format)
 }
 
