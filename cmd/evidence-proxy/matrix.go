@@ -126,9 +126,12 @@ func writeMatrixTable(w io.Writer, m *coverage.Matrix) error {
 
 func newMatrixCheckCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:     "check FILE",
-		Short:   "check a matrix file and say what it holds",
-		Long:    "Check a coverage matrix file: strict keys, known endpoints, areas, entities and rule kinds.",
+		Use:   "check FILE",
+		Short: "check a matrix file and say what it holds",
+		Long: `Check a coverage matrix file: strict keys, known endpoints, areas, entities and rule kinds.
+It then warns, without failing, about requirements that may be met by less than meant: a
+composite whose parts are not keyed to one entity, an outcome read from any 2xx rather than
+the outcome field, calls to paths the API does not document.`,
 		Example: `  evidence-proxy matrix check acme-matrix.yaml`,
 		Args:    exactArgs(1, "one FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -155,5 +158,10 @@ func matrixCheck(stdout io.Writer, path string) error {
 	}
 	fmt.Fprintf(stdout, "ok: %s: matrix %s version %s, %d requirements (%s), sha256 %s\n",
 		path, ref.ID, ref.Version, len(m.Requirements()), strings.Join(parts, ", "), ref.SHA256)
+	// Warnings do not fail the check: the matrix works, but a requirement
+	// may be met by less than its author meant (Matrix.Lint).
+	for _, w := range m.Lint() {
+		fmt.Fprintf(stdout, "warning: %s:%d: %s: %s: %s\n", path, w.Line, w.Requirement, w.Kind, w.Msg)
+	}
 	return nil
 }

@@ -100,3 +100,27 @@ func TestMatrixCheck(t *testing.T) {
 		t.Errorf("help: %q, %v", out, err)
 	}
 }
+
+// TestMatrixCheckWarns: matrix check accepts a matrix whose requirements
+// may be met by less than meant, and names each one with its file line;
+// the built-in matrix has no warning.
+func TestMatrixCheckWarns(t *testing.T) {
+	path := filepath.Join("..", "..", "coverage", "testdata", "lint", "warnings.yaml")
+	out := runOK(t, "matrix", "check", path)
+	for _, want := range []string{
+		"warning: " + path + ":17: independent: unkeyed-composite: ",
+		"warning: " + path + ":30: activated: outcome-any-2xx: ",
+		"warning: " + path + ":39: any-404: undocumented-paths: ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("matrix check lacks %q:\n%s", want, out)
+		}
+	}
+	builtin := filepath.Join(t.TempDir(), "builtin.yaml")
+	if err := os.WriteFile(builtin, coverage.DefaultMatrix().Canonical(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := runOK(t, "matrix", "check", builtin); strings.Contains(out, "warning:") || !strings.HasPrefix(out, "ok: ") {
+		t.Errorf("the built-in matrix:\n%s", out)
+	}
+}
