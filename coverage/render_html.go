@@ -54,8 +54,10 @@ func (d *Document) WriteHTML(w io.Writer) error {
 		return err
 	}
 	funcs := template.FuncMap{
-		"statusClass": func(key string) string { return classCSS(statusCodeClass(key)) },
-		"thousands":   groupThousands,
+		"statusClass":     func(key string) string { return classCSS(statusCodeClass(key)) },
+		"thousands":       groupThousands,
+		"eventsUnknown":   eventsUnknownText,
+		"eventsUntracked": eventsUntrackedText,
 	}
 	t, err := template.New("report.html.tmpl").Funcs(funcs).ParseFS(templatesFS, "templates/*.tmpl")
 	if err != nil {

@@ -21,7 +21,8 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 // WriteMarkdown writes the report as Markdown: the header (matrix,
 // records, sequence and time range), the top sections, the next steps,
 // the sections after them, the summary per evidence area, the requirement
-// table, the endpoint inventory, the status distribution, the end
+// table, the endpoint inventory, the app events (when the app sent any),
+// the status distribution, the end
 // sections and the embedded calls.
 //
 // Every string that comes from the matrix or the traffic is escaped, so a
@@ -45,6 +46,7 @@ func (d *Document) WriteMarkdown(w io.Writer) error {
 	mdMetOverTime(bw, r)
 	mdRequirements(bw, d)
 	mdEndpoints(bw, r)
+	mdEvents(bw, r)
 	mdStatuses(bw, r)
 	mdSections(bw, d.placed(PlaceEnd))
 	mdCalls(bw, d)

@@ -36,6 +36,7 @@ func (d *Document) WriteTable(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(bw, "\n%s\n", overallText(d.Report.Summary))
+	tableEvents(bw, d.Report)
 	if end := d.placed(PlaceEnd); hasText(end) {
 		fmt.Fprintln(bw)
 		tableSections(bw, end)
