@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/evidence-proxy/evidence-proxy/contract"
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/admin"
 )
@@ -21,6 +22,7 @@ type callsShowOptions struct {
 	src      callsSourceFlags
 	instance string
 	format   string
+	spec     string
 }
 
 func newCallsShowCmd() *cobra.Command {
@@ -30,10 +32,11 @@ func newCallsShowCmd() *cobra.Command {
 		Short: "print one recorded call, its chain hash and what it is evidence for",
 		Long: `Print one record as stored (redacted before it was written): the request and the
 response with their headers and bodies, the error if any, its chain hash and the one
-before, and the requirements whose evidence names it (the coverage report computed
+before, the requirements whose evidence names it (the coverage report computed
 from the same records: a store's with --matrix or the built-in matrix, a bundle's
-with its own, a running sidecar's live one). Control characters a call carried are
-shown as spaces.`,
+with its own, a running sidecar's live one), and what holding the call against the
+API description finds (--spec or the built-in one; a running sidecar's own). Control
+characters a call carried are shown as spaces.`,
 		Example: `  evidence-proxy calls show 42 --data-dir ./evidence-data
   evidence-proxy calls show 42 --bundle evidence.tar.zst --format json
   evidence-proxy calls show 42 --from http://127.0.0.1:9090 --admin-token-file admin.token`,
@@ -44,6 +47,7 @@ shown as spaces.`,
 	o.src.bind(fs)
 	fs.StringVar(&o.instance, "instance", "", "in a merged bundle: the `ID` of the source whose record SEQ is")
 	fs.StringVar(&o.format, "format", "text", "output `FORMAT`: text or json")
+	fs.StringVar(&o.spec, "spec", "", "OpenAPI description `FILE` to hold the call against (a store or a bundle; default: the built-in Axys v2 description; a running sidecar uses its own)")
 	return cmd
 }
 
@@ -55,6 +59,13 @@ func (o *callsShowOptions) run(cmd *cobra.Command, arg string) error {
 	if o.format != "text" && o.format != "json" {
 		return newUsageError("unknown --format %q: text or json", o.format)
 	}
+	if o.src.from != "" && o.spec != "" {
+		return newUsageError("--spec does not go with --from: the sidecar holds calls against its own description")
+	}
+	spec, err := loadSpec(o.spec)
+	if err != nil {
+		return err
+	}
 	src, err := o.src.source(cmd.Flags())
 	if err != nil {
 		return err
@@ -62,6 +73,9 @@ func (o *callsShowOptions) run(cmd *cobra.Command, arg string) error {
 	d, err := src.show(cmd.Context(), seq, o.instance)
 	if err != nil {
 		return err
+	}
+	if o.src.from == "" {
+		d = d.CheckContract(spec.Check)
 	}
 	if o.format == "json" {
 		return writeIndentedJSON(cmd.OutOrStdout(), d)
@@ -87,11 +101,35 @@ func writeCallText(w io.Writer, d admin.CallDetail) error {
 	}
 	fmt.Fprintf(bw, "chain hash    %s\nprevious hash %s\n", rec.Hash, rec.PrevHash)
 	writeEvidenceFor(bw, d.EvidenceFor)
+	writeContract(bw, d.Contract)
 	writeMessages(bw, rec)
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write call: %w", err)
 	}
 	return nil
+}
+
+// writeContract prints what holding the call against the API description
+// found, one finding a line.
+func writeContract(w *bufio.Writer, res *contract.Result) {
+	switch {
+	case res == nil:
+		return
+	case len(res.Findings) == 0 && res.Documented:
+		fmt.Fprintf(w, "contract      agrees with the description (%s %s)\n", res.Method, terminalText(res.Endpoint))
+		return
+	case len(res.Findings) == 0:
+		fmt.Fprintf(w, "contract      outside the description (the path is not one it documents)\n")
+		return
+	}
+	fmt.Fprintf(w, "contract      %d %s:\n", len(res.Findings), map[bool]string{true: "finding", false: "findings"}[len(res.Findings) == 1])
+	for _, f := range res.Findings {
+		line := fmt.Sprintf("  %s  %s  %s", f.Field, f.Rule, f.Message)
+		if f.Value != "" {
+			line += "  value " + f.Value
+		}
+		fmt.Fprintf(w, "%s\n", terminalText(line))
+	}
 }
 
 func writeEvidenceFor(w *bufio.Writer, refs []admin.EvidenceRef) {

@@ -7,12 +7,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/evidence-proxy/evidence-proxy/contract"
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/internal/admin"
 	"github.com/evidence-proxy/evidence-proxy/recorder"
@@ -80,7 +82,8 @@ func callsStore(t *testing.T) string {
 			Request: evidence.Request{Method: c.method, URL: api + c.path, Header: http.Header{"X-Api-Key": {"planted-api-key-123"}},
 				Body: evidence.NewBody([]byte(c.req), int64(len(c.req)), false)}}
 		if c.status != 0 {
-			rec.Response = &evidence.Response{Status: c.status, Body: evidence.NewBody([]byte(c.resp), int64(len(c.resp)), false)}
+			rec.Response = &evidence.Response{Status: c.status, Header: http.Header{"Content-Type": {"application/json"}},
+				Body: evidence.NewBody([]byte(c.resp), int64(len(c.resp)), false)}
 		} else {
 			rec.Error = &evidence.CallError{Kind: evidence.ErrTimeout, Message: "response header timeout"}
 		}
@@ -203,6 +206,16 @@ func TestCallsShow(t *testing.T) {
 	if _, _, err := runCmd(t, "calls", "show", "7", "--db", db); err == nil || !strings.Contains(err.Error(), "the store holds 1–6") {
 		t.Errorf("show of a record the store lacks: %v", err)
 	}
+	// What the contract check finds: a creation missing required fields,
+	// and a read that agrees with the description.
+	out, _, err = runCmd(t, "calls", "show", "1", "--db", db)
+	if err != nil || !regexp.MustCompile(`contract      \d+ findings:\n  request\.body\.\w+  required  `).MatchString(out) {
+		t.Errorf("show of a call breaking the contract (%v):\n%s", err, out)
+	}
+	out, _, err = runCmd(t, "calls", "show", "2", "--db", db)
+	if err != nil || !strings.Contains(out, "contract      agrees with the description (GET /cardholders/{cardholderId})") {
+		t.Errorf("show of a call keeping the contract (%v):\n%s", err, out)
+	}
 }
 
 // TestCallsFrom reads a running admin listener's /calls, with its token.
@@ -213,7 +226,7 @@ func TestCallsFrom(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close(context.Background())
-	srv := httptest.NewServer(admin.Handler(admin.Options{Records: store, BearerToken: "adm1n-t0ken"}))
+	srv := httptest.NewServer(admin.Handler(admin.Options{Records: store, BearerToken: "adm1n-t0ken", CheckCall: contract.Default().Check}))
 	defer srv.Close()
 	token := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(token, []byte("adm1n-t0ken\n"), 0o600); err != nil {
@@ -235,6 +248,14 @@ func TestCallsFrom(t *testing.T) {
 	}
 	if _, _, err := runCmd(t, "calls", "show", "9", "--from", srv.URL, "--admin-token-file", token); err == nil || !strings.Contains(err.Error(), "no such record") {
 		t.Errorf("show of a missing record: %v", err)
+	}
+	// The sidecar holds the call against its own description.
+	out, _, err = runCmd(t, "calls", "show", "1", "--from", srv.URL, "--admin-token-file", token)
+	if err != nil || !strings.Contains(out, "findings:\n  request.body.") {
+		t.Errorf("show --from of a call breaking the contract (%v):\n%s", err, out)
+	}
+	if _, _, err := runCmd(t, "calls", "show", "1", "--from", srv.URL, "--spec", "x.yaml"); exitCode(err) != exitUsage {
+		t.Errorf("--spec with --from: %v", err)
 	}
 }
 

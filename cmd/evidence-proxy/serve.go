@@ -252,6 +252,7 @@ func (sc *sidecar) adminHandler(caPEM []byte) http.Handler {
 		CAPEM:       caPEM,
 		Hosts:       sc.cfg.AdminHosts,
 		BearerToken: sc.pre.adminToken,
+		CheckCall:   sc.pre.report.Spec.Check,
 		Logger:      sc.log.With("component", "admin"),
 	})
 }

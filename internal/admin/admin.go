@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/evidence-proxy/evidence-proxy/contract"
 	"github.com/evidence-proxy/evidence-proxy/coverage"
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
@@ -56,6 +57,9 @@ type Options struct {
 	// on every path but /healthz, /readyz, /metrics and /ca.pem. Empty: no
 	// authentication (cmd allows that on loopback only).
 	BearerToken string
+	// CheckCall, when set, holds a call against the API description for
+	// /calls/{seq}, which then shows the findings (contract.Spec.Check).
+	CheckCall func(*evidence.Record) contract.Result
 	// Logger receives errors that can no longer be sent to the client; nil
 	// discards them.
 	Logger *slog.Logger

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/evidence-proxy/evidence-proxy/contract"
 	"github.com/evidence-proxy/evidence-proxy/coverage"
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 )
@@ -58,6 +59,21 @@ type CallDetail struct {
 	// EvidenceFor are the requirements whose evidence in the live report
 	// names this record.
 	EvidenceFor []EvidenceRef `json:"evidence_for"`
+	// Contract is what holding the call against the API description
+	// found (nil for events and gaps, or when no description was given).
+	// Values are masked where they name or hold a secret.
+	Contract *contract.Result `json:"contract,omitempty"`
+}
+
+// CheckContract returns d with the contract check of its record by check
+// (Options.CheckCall); records that are not calls are left unchecked.
+func (d CallDetail) CheckContract(check func(*evidence.Record) contract.Result) CallDetail {
+	if check == nil || d.Record == nil || d.Record.Kind != evidence.KindCall {
+		return d
+	}
+	res := check(d.Record)
+	d.Contract = &res
+	return d
 }
 
 // EvidenceRef is a requirement a record is evidence for (or, violated, the
@@ -266,7 +282,7 @@ func (o Options) call(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusServiceUnavailable, "calls: the store could not be read\n")
 		return
 	}
-	d := CallDetail{Record: rec, EvidenceFor: o.evidenceFor(seq)}
+	d := CallDetail{Record: rec, EvidenceFor: o.evidenceFor(seq)}.CheckContract(o.CheckCall)
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, d)
 		return

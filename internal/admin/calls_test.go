@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/evidence-proxy/evidence-proxy/contract"
 	"github.com/evidence-proxy/evidence-proxy/coverage"
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/recorder"
@@ -268,4 +269,24 @@ func getBody(t *testing.T, u string) (*http.Response, string) {
 		t.Fatal(err)
 	}
 	return resp, string(b)
+}
+
+// TestCallPageShowsContract: with CheckCall, /calls/{seq} shows what the
+// contract check found in the call (HTML and JSON); without, nothing.
+func TestCallPageShowsContract(t *testing.T) {
+	with := httptest.NewServer(Handler(Options{Records: manyCalls(3), CheckCall: contract.Default().Check}))
+	defer with.Close()
+	_, page := getBody(t, with.URL+"/calls/2")
+	if !strings.Contains(page, `<section class="panel" id="contract">`) || !strings.Contains(page, "<code>response.body</code>") {
+		t.Errorf("the call page shows no contract finding:\n%s", page)
+	}
+	_, js := getBody(t, with.URL+"/calls/2?format=json")
+	if !strings.Contains(js, `"contract": {`) || !strings.Contains(js, `"field": "response.body"`) {
+		t.Errorf("the call's JSON has no contract finding:\n%s", js)
+	}
+	without := httptest.NewServer(Handler(Options{Records: manyCalls(3)}))
+	defer without.Close()
+	if _, page := getBody(t, without.URL+"/calls/2"); strings.Contains(page, `id="contract"`) {
+		t.Error("a page without CheckCall shows a contract section")
+	}
 }
