@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,21 @@ type CallSummary struct {
 	Status    int                `json:"status,omitempty"`
 	Synthetic bool               `json:"synthetic,omitempty"`
 	ErrorKind evidence.ErrorKind `json:"error_kind,omitempty"`
+}
+
+// Answer is the status as a list shows it: the code, with " (proxy)"
+// when the proxy answered itself, "none" without a response, and "" for
+// records that are not calls (events, gaps).
+func (c CallSummary) Answer() string {
+	switch {
+	case c.Method == EventMethod || c.Method == GapMethod:
+		return ""
+	case c.Status == 0:
+		return "none"
+	case c.Synthetic:
+		return strconv.Itoa(c.Status) + " (proxy)"
+	}
+	return strconv.Itoa(c.Status)
 }
 
 // Method values of records other than calls.

@@ -252,15 +252,10 @@ func writeCallTable(w io.Writer, l callListing) error {
 }
 
 func statusCell(c coverage.CallSummary) string {
-	switch {
-	case c.Method == coverage.EventMethod || c.Method == coverage.GapMethod:
-		return "-"
-	case c.Status == 0:
-		return "none"
-	case c.Synthetic:
-		return strconv.Itoa(c.Status) + " (proxy)"
+	if a := c.Answer(); a != "" {
+		return a
 	}
-	return strconv.Itoa(c.Status)
+	return "-"
 }
 
 func orDash(s string) string {

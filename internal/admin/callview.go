@@ -20,24 +20,10 @@ import (
 func pageFuncs() template.FuncMap {
 	return template.FuncMap{
 		"when":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") },
-		"answer": answerText,
+		"answer": coverage.CallSummary.Answer,
 		"class":  statusClass,
 		"anchor": coverage.RequirementAnchor,
 	}
-}
-
-// answerText is a status as listed: the code, "(proxy)" when the proxy
-// answered itself, "none" without a response.
-func answerText(c coverage.CallSummary) string {
-	switch {
-	case c.Method == coverage.EventMethod || c.Method == coverage.GapMethod:
-		return ""
-	case c.Status == 0:
-		return "none"
-	case c.Synthetic:
-		return strconv.Itoa(c.Status) + " (proxy)"
-	}
-	return strconv.Itoa(c.Status)
 }
 
 // statusClass is the colour class of a status: s2xx … s5xx, or snone.
