@@ -42,7 +42,7 @@ func (s *pollSpec) interest() interest {
 }
 
 func (s *pollSpec) newEval() evaluator {
-	return &pollEval{spec: s, entName: s.entName, runs: map[string]*pollRun{}}
+	return &pollEval{spec: s, entName: s.entName, runs: map[string]*pollRun{}, polled: map[string]*pollRun{}}
 }
 
 func (c *compiler) compilePoll(n *yaml.Node, what string) (ruleSpec, error) {
@@ -184,6 +184,10 @@ type pollEval struct {
 	entName string
 	buf     []value
 	runs    map[string]*pollRun
+	// polled holds the runs of runs with two reads or more, the only ones
+	// a verdict judges: most entities are read once, and judging must not
+	// cost a pass over them all.
+	polled map[string]*pollRun
 	// proof is the first finished run that proves the requirement; best
 	// the best finished run that does not.
 	proof      *runSummary
@@ -246,6 +250,7 @@ func (e *pollEval) observe(w *world, v *callView) {
 			return
 		}
 		e.finish(r)
+		delete(e.polled, key)
 	}
 	if !observed(v, ev, e.spec.while, nil) {
 		delete(e.runs, key)
@@ -302,7 +307,9 @@ func (e *pollEval) extend(r *pollRun, v *callView, vals []value) bool {
 		r.broken = true
 	}
 	r.maxGap = max(r.maxGap, gap)
-	r.reads++
+	if r.reads++; r.reads == 2 {
+		e.polled[r.key] = r
+	}
 	r.last = v.start
 	if len(r.seqs) < maxRunSeqs {
 		r.seqs = append(r.seqs, v.seq)
@@ -416,10 +423,7 @@ func (e *pollEval) verdict(w *world) verdict {
 		return verdict{StatusViolated, fmt.Sprintf("%s %s (%s)", ent, e.violWhy, seqsText(e.violSeqs)), evidenceOf(e.violSeqs)}
 	}
 	proof, best := e.proof, e.best
-	for _, r := range e.runs {
-		if r.reads < 2 {
-			continue
-		}
+	for _, r := range e.polled {
 		score, _ := e.judge(r, false)
 		if score == e.checks() {
 			if proof == nil || r.seqs[0] < proof.first {

@@ -82,8 +82,8 @@ func (e *retryEval) life(w *world) life {
 
 func (e *pollEval) occurrences(*world) int {
 	n := e.proven
-	for _, r := range e.runs {
-		if r.reads >= 2 && e.proves(r) {
+	for _, r := range e.polled {
+		if e.proves(r) {
 			n++
 		}
 	}
@@ -95,8 +95,8 @@ func (e *pollEval) life(*world) life {
 		return life{}
 	}
 	n := e.provenAfter
-	for _, r := range e.runs {
-		if r.reads >= 2 && r.start.After(e.lastViol) && e.proves(r) {
+	for _, r := range e.polled {
+		if r.start.After(e.lastViol) && e.proves(r) {
 			n++
 		}
 	}
