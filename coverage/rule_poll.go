@@ -29,6 +29,9 @@ type pollSpec struct {
 	reads       int
 	untilChange bool
 	without     []*callMatcher
+	// readsText and spanText say what a run missing reads or span
+	// lacks, written once rather than at every run judged.
+	readsText, spanText string
 }
 
 func (s *pollSpec) kind() string { return "poll" }
@@ -68,6 +71,8 @@ func (c *compiler) compilePoll(n *yaml.Node, what string) (ruleSpec, error) {
 	if err := c.pollOptions(s, f, what); err != nil {
 		return nil, err
 	}
+	s.readsText = fmt.Sprintf("at least %d reads", s.reads)
+	s.spanText = "polling over at least " + fmtDur(s.span)
 	if wn := f["without"]; wn != nil {
 		for _, item := range items(wn) {
 			m, _, err := c.compileMatcher(item, matcherOpts{what: what + ": without", entity: s.entity})
@@ -188,6 +193,9 @@ type pollEval struct {
 	// a verdict judges: most entities are read once, and judging must not
 	// cost a pass over them all.
 	polled map[string]*pollRun
+	// spare is the run last dropped, whose buffers the next new run
+	// reuses.
+	spare *pollRun
 	// proof is the first finished run that proves the requirement; best
 	// the best finished run that does not.
 	proof      *runSummary
@@ -253,14 +261,29 @@ func (e *pollEval) observe(w *world, v *callView) {
 		delete(e.polled, key)
 	}
 	if !observed(v, ev, e.spec.while, nil) {
-		delete(e.runs, key)
+		if r != nil {
+			delete(e.runs, key)
+			e.spare = r
+		}
 		return
 	}
 	if r == nil {
-		r = &pollRun{key: strings.Clone(key), vals: make([]value, len(vals)), seqs: make([]uint64, 0, maxRunSeqs)}
-		e.runs[r.key] = r
+		r = e.newRun(key)
 	}
 	r.restart(v, vals)
+}
+
+// newRun adds a run for key, reusing the buffers of the run last
+// dropped: most reads that start no run follow one that did.
+func (e *pollEval) newRun(key string) *pollRun {
+	r := e.spare
+	if r == nil {
+		r = &pollRun{vals: make([]value, len(e.spec.watch)), seqs: make([]uint64, 0, maxRunSeqs)}
+	}
+	e.spare = nil
+	r.key = strings.Clone(key)
+	e.runs[r.key] = r
+	return r
 }
 
 // sameKinds reports whether two readings of the watched fields hold
@@ -349,9 +372,9 @@ func (e *pollEval) judge(r *pollRun, explain bool) (score int, missing []string)
 			missing = append(missing, need)
 		}
 	}
-	check(r.reads >= e.spec.reads, fmt.Sprintf("at least %d reads", e.spec.reads))
+	check(r.reads >= e.spec.reads, e.spec.readsText)
 	if e.spec.span > 0 {
-		check(r.last.Sub(r.start) >= e.spec.span, "polling over at least "+fmtDur(e.spec.span))
+		check(r.last.Sub(r.start) >= e.spec.span, e.spec.spanText)
 	}
 	if e.spec.backoff {
 		check(r.reads >= 4 && !r.broken && r.maxGap >= 2*r.firstGap, "growing gaps between reads (backoff)")
