@@ -98,6 +98,14 @@ func newChain(seq uint64, t time.Time, n, nv int) *chain {
 	return c
 }
 
+// restart makes c, a chain replaced by a new one at the first step, that
+// new chain: nothing else holds a chain, so its buffers are reused.
+func (c *chain) restart(seq uint64, t time.Time) {
+	c.start, c.last = t, t
+	c.seqs = append(c.seqs[:0], seq)
+	clear(c.vars)
+}
+
 type sequenceEval struct {
 	spec *sequenceSpec
 	// keys holds, per entity key, progress[k]: the chain that has done
@@ -277,7 +285,12 @@ func (e *sequenceEval) advance(seq uint64, t time.Time, key string, k int, vals 
 			prog = make([]*chain, len(e.spec.steps))
 			e.keys[strings.Clone(key)] = prog
 		}
-		c := newChain(seq, t, len(e.spec.steps), len(e.spec.vars))
+		c := prog[0]
+		if c == nil {
+			c = newChain(seq, t, len(e.spec.steps), len(e.spec.vars))
+		} else {
+			c.restart(seq, t)
+		}
 		e.keep(c, k, vals)
 		prog[0] = c
 		e.noteBest(c.seqs, key)
