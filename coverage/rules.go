@@ -304,6 +304,7 @@ func (s *combineSpec) newEval() evaluator {
 	e := &combineEval{spec: s}
 	for _, p := range s.parts {
 		e.parts = append(e.parts, p.newEval())
+		e.ins = append(e.ins, p.interest())
 	}
 	if s.outer {
 		e.watchKeys()
@@ -314,6 +315,10 @@ func (s *combineSpec) newEval() evaluator {
 type combineEval struct {
 	spec  *combineSpec
 	parts []evaluator
+	// ins are the parts' interests: a part is shown the calls it wants,
+	// as the engine shows a rule (dispatch.go), not every call another
+	// part wants.
+	ins []interest
 	// For the outermost keyed all (rule_keyed.go): the entities changed
 	// since the last verdict, and the best entity so far.
 	dirty     map[string]struct{}
@@ -323,8 +328,10 @@ type combineEval struct {
 }
 
 func (e *combineEval) observe(w *world, v *callView) {
-	for _, p := range e.parts {
-		p.observe(w, v)
+	for i, p := range e.parts {
+		if in := e.ins[i]; in.wants(v.ep) || (in.events && len(v.events) > 0) {
+			p.observe(w, v)
+		}
 	}
 }
 
