@@ -3,23 +3,20 @@ package export
 import (
 	"bytes"
 	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/evidence-proxy/evidence-proxy/dsse"
 )
 
-// TestPAE checks the pre-authentication encoding against the example of
-// the DSSE protocol description.
-func TestPAE(t *testing.T) {
-	got := string(pae("http://example.com/HelloWorld", []byte("hello world")))
-	if want := "DSSEv1 29 http://example.com/HelloWorld 11 hello world"; got != want {
-		t.Errorf("pae = %q, want %q", got, want)
-	}
-}
-
+// TestVerifyManifestSig checks manifest.sig as a bundle member: the
+// envelope itself is package dsse's (its tests cover every way one can be
+// wrong); here its payload must be the manifest, its type PayloadType, and
+// every failure a *SignatureError of the member matching ErrInvalidBundle.
 func TestVerifyManifestSig(t *testing.T) {
 	key := testKey("signer")
 	pub := key.Public().(ed25519.PublicKey)
@@ -28,59 +25,39 @@ func TestVerifyManifestSig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var env envelope
-	if err := json.Unmarshal(good, &env); err != nil {
+	// The same key over the same bytes with another type, as a
+	// type-confusion attack would bring (a signed go-live result, say).
+	otherType, err := dsse.Sign(key, "application/json", manifest)
+	if err != nil {
 		t.Fatal(err)
 	}
-	reencode := func(edit func(*envelope)) []byte {
-		e := env
-		e.Signatures = append([]envelopeSign{}, env.Signatures...)
-		edit(&e)
-		b, err := encodeEnvelope(&e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	// A signature over the same payload with another type, as a
-	// type-confusion attack would bring.
-	otherType := ed25519.Sign(key, pae("application/json", manifest))
 	tests := []struct {
 		name     string
 		sig      []byte
 		manifest []byte
+		pub      ed25519.PublicKey
 		want     string
 	}{
-		{name: "valid", sig: good, manifest: manifest},
-		{name: "other manifest", sig: good, manifest: []byte("{}\n"), want: "payload is not the manifest"},
-		{name: "payload type changed", sig: reencode(func(e *envelope) { e.PayloadType = "application/json" }), manifest: manifest, want: "payload type"},
-		{name: "signature over another payload type", sig: reencode(func(e *envelope) {
-			e.Signatures[0].Sig = base64.StdEncoding.EncodeToString(otherType)
-		}), manifest: manifest, want: "does not verify"},
-		{name: "key id of another key", sig: reencode(func(e *envelope) { e.Signatures[0].KeyID = "0011223344556677" }), manifest: manifest, want: "no signature by this key"},
-		{name: "no signatures", sig: reencode(func(e *envelope) { e.Signatures = nil }), manifest: manifest, want: "0 signatures"},
-		{name: "pretty-printed envelope", sig: indent(t, good), manifest: manifest, want: "not in canonical form"},
-		{name: "unknown field", sig: bytes.Replace(good, []byte(`{"payloadType"`), []byte(`{"x":1,"payloadType"`), 1), manifest: manifest, want: "malformed envelope"},
-		{name: "field name case changed", sig: bytes.Replace(good, []byte(`"payloadType"`), []byte(`"PayloadType"`), 1), manifest: manifest, want: "not in canonical form"},
-		{name: "not JSON", sig: []byte("garbage"), manifest: manifest, want: "malformed envelope"},
+		{name: "valid", sig: good, manifest: manifest, pub: pub},
+		{name: "other manifest", sig: good, manifest: []byte("{}\n"), pub: pub, want: "payload is not the manifest"},
+		{name: "envelope of another payload type", sig: otherType, manifest: manifest, pub: pub, want: "payload type"},
+		{name: "another key", sig: good, manifest: manifest, pub: testKey("other").Public().(ed25519.PublicKey), want: "no signature by this key (signed by [" + KeyID(pub) + "])"},
+		{name: "pretty-printed envelope", sig: indent(t, good), manifest: manifest, pub: pub, want: "not in canonical form"},
+		{name: "not JSON", sig: []byte("garbage"), manifest: manifest, pub: pub, want: "malformed envelope"},
+		{name: "malformed verifying key", sig: good, manifest: manifest, pub: pub[:16], want: "not an ed25519 public key"},
 	}
-	t.Run("malformed verifying key", func(t *testing.T) {
-		err := verifyManifestSig(MemberSignature, good, manifest, pub[:16])
-		if err == nil || !strings.Contains(err.Error(), "not an ed25519 public key") {
-			t.Fatalf("verifyManifestSig error = %v", err)
-		}
-	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := verifyManifestSig(MemberSignature, tt.sig, tt.manifest, pub)
+			err := verifyManifestSig(MemberSignature, tt.sig, tt.manifest, tt.pub)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("verifyManifestSig: %v", err)
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("verifyManifestSig error = %v, want it to contain %q", err, tt.want)
+			var se *SignatureError
+			if !errors.As(err, &se) || se.Member != MemberSignature || !errors.Is(err, ErrInvalidBundle) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("verifyManifestSig error = %v, want a SignatureError of %s containing %q", err, MemberSignature, tt.want)
 			}
 		})
 	}

@@ -138,6 +138,6 @@
 // fingerprint only, and for each call its status and the API's message,
 // never a header or a body (production's cardholders are counted, not
 // kept). SignResult signs it with the bundle key as a DSSE envelope
-// (export.SignEnvelope, payload type ResultPayloadType); CheckResult
-// verifies one against the pinned key and its own consistency.
+// (dsse.Sign, payload type ResultPayloadType); CheckResult verifies one
+// against the pinned key (dsse.Open) and its own consistency.
 package golive

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/evidence-proxy/evidence-proxy/export"
+	"github.com/evidence-proxy/evidence-proxy/dsse"
 )
 
 const (
@@ -133,7 +133,7 @@ func SignResult(r *Result, key ed25519.PrivateKey) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign go-live result: %w", err)
 	}
-	env, err := export.SignEnvelope(key, ResultPayloadType, payload)
+	env, err := dsse.Sign(key, ResultPayloadType, payload)
 	if err != nil {
 		return nil, fmt.Errorf("sign go-live result: %w", err)
 	}
@@ -163,12 +163,12 @@ func ReadResultFile(path string, pub ed25519.PublicKey) (*Result, error) {
 }
 
 // CheckResult verifies a signed result against the pinned public key and
-// returns it: the envelope must verify (export.OpenEnvelope), the payload
-// decode strictly with this schema, and its Passed agree with its checks.
+// returns it: the envelope must verify (dsse.Open), the payload decode
+// strictly with this schema, and its Passed agree with its checks.
 // Whether the switch passed is Result.Passed; an error means the result
 // itself cannot be trusted (it wraps ErrInvalidResult).
 func CheckResult(data []byte, pub ed25519.PublicKey) (*Result, error) {
-	payload, err := export.OpenEnvelope(data, ResultPayloadType, pub)
+	payload, err := dsse.Open(data, ResultPayloadType, pub)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidResult, err)
 	}
