@@ -27,24 +27,29 @@ const metCheckEvery = 128
 // gives the same marks however the records are batched. Its memory is a
 // few words per requirement.
 type metWatch struct {
-	first []MetMark // zero Seq: not seen met yet
-	seen  []int     // records concerning the requirement since its last check
-	gap   []int     // records to wait for before the next check
+	reqs []metReq
 	// pending is the record whose checks have not run yet.
-	pending    bool
-	seq        uint64
-	at         time.Time
-	call       bool
-	reqByParts [][]int // the parts of each requires rule (nil for others)
+	pending bool
+	seq     uint64
+	at      time.Time
+	call    bool
+}
+
+// metReq is what the watch keeps of one requirement, together since a
+// record's checks read it all.
+type metReq struct {
+	first MetMark // zero Seq: not seen met yet
+	seen  int     // records concerning the requirement since its last check
+	gap   int     // records to wait for before the next check
+	parts []int   // the parts of a requires rule (nil for others)
 }
 
 func newMetWatch(m *Matrix) metWatch {
-	n := len(m.reqs)
-	w := metWatch{first: make([]MetMark, n), seen: make([]int, n), gap: make([]int, n), reqByParts: make([][]int, n)}
+	w := metWatch{reqs: make([]metReq, len(m.reqs))}
 	for i, r := range m.reqs {
-		w.gap[i] = 1
+		w.reqs[i].gap = 1
 		if rs, ok := r.rule.(*requiresSpec); ok {
-			w.reqByParts[i] = rs.idx
+			w.reqs[i].parts = rs.idx
 		}
 	}
 	return w
@@ -76,7 +81,7 @@ func (w *metWatch) flush(e *Engine) {
 			newly = true
 		}
 	} else {
-		for i := range w.first {
+		for i := range w.reqs {
 			if w.check(e, i) {
 				newly = true
 			}
@@ -99,18 +104,19 @@ func (w *metWatch) checkAll(e *Engine, reqs []int) bool {
 
 // check judges requirement i if it is due, and marks it when it is met.
 func (w *metWatch) check(e *Engine, i int) bool {
-	if w.first[i].Seq != 0 || w.reqByParts[i] != nil {
+	r := &w.reqs[i]
+	if r.first.Seq != 0 || r.parts != nil {
 		return false
 	}
-	if w.seen[i]++; w.seen[i] < w.gap[i] {
+	if r.seen++; r.seen < r.gap {
 		return false
 	}
-	w.seen[i] = 0
+	r.seen = 0
 	if e.forbid[i].count == 0 && e.evals[i].verdict(e.w).status == StatusMet {
-		w.first[i] = MetMark{Seq: w.seq, Time: w.at}
+		r.first = MetMark{Seq: w.seq, Time: w.at}
 		return true
 	}
-	w.gap[i] = min(2*w.gap[i], metCheckEvery)
+	r.gap = min(2*r.gap, metCheckEvery)
 	return false
 }
 
@@ -120,16 +126,17 @@ func (w *metWatch) check(e *Engine, i int) bool {
 func (w *metWatch) checkRequires() {
 	for more := true; more; {
 		more = false
-		for i, parts := range w.reqByParts {
-			if parts == nil || w.first[i].Seq != 0 {
+		for i := range w.reqs {
+			r := &w.reqs[i]
+			if r.parts == nil || r.first.Seq != 0 {
 				continue
 			}
 			all := true
-			for _, j := range parts {
-				all = all && w.first[j].Seq != 0
+			for _, j := range r.parts {
+				all = all && w.reqs[j].first.Seq != 0
 			}
 			if all {
-				w.first[i] = MetMark{Seq: w.seq, Time: w.at}
+				r.first = MetMark{Seq: w.seq, Time: w.at}
 				more = true
 			}
 		}
@@ -140,7 +147,7 @@ func (w *metWatch) checkRequires() {
 // is status: its mark, or, for a requirement met but not seen met at a
 // check yet, the report's last record (seq and t).
 func (w *metWatch) mark(i int, status Status, seq uint64, t time.Time) *MetMark {
-	if m := w.first[i]; m.Seq != 0 {
+	if m := w.reqs[i].first; m.Seq != 0 {
 		return &m
 	}
 	if status == StatusMet && seq != 0 {
