@@ -191,7 +191,7 @@ func (w *world) apply(v *callView) {
 				st.vals[c.field] = c.new.clone()
 			}
 			if !st.shown(c.field) || !same(st.seen[c.field], c.new) {
-				st.seen[c.field] = c.new.clone()
+				st.seen[c.field] = st.vals[c.field] // the same value, already kept
 			}
 			st.set |= 1 << c.field
 			st.seenSet |= 1 << c.field
