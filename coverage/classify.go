@@ -31,8 +31,10 @@ type Engine struct {
 	inv    inventory
 	// byEP[ep+1] lists the requirements a call to catalogue endpoint ep
 	// (-1: outside it) concerns; byEvent[ep+1] those it concerns only
-	// through the entity state it carries.
-	byEP, byEvent [][]int
+	// through the entity state it carries; byShown[ep+1] those of byEvent
+	// that read the state of an entity such a call can carry, the only
+	// ones shown the call.
+	byEP, byEvent, byShown [][]int
 	// byName lists the requirements whose rules wait for an app event of
 	// the name; evObs[i] is requirement i's evaluator when it does; ev is
 	// the view reused for each event record; apps counts the events.
@@ -77,10 +79,11 @@ func NewEngineWith(m *Matrix, o Options) *Engine {
 	return e
 }
 
-// dispatch builds byEP and byEvent from the rules' interests.
+// dispatch builds byEP, byEvent and byShown from the rules' interests.
 func (e *Engine) dispatch() {
-	e.byEP = make([][]int, len(catalogue)+1)
-	e.byEvent = make([][]int, len(catalogue)+1)
+	n := len(catalogue) + 1
+	e.byEP, e.byEvent, e.byShown = make([][]int, n), make([][]int, n), make([][]int, n)
+	shown := e.m.shownAt()
 	for i, r := range e.m.reqs {
 		in := r.rule.interest()
 		for _, f := range r.forbid {
@@ -92,9 +95,25 @@ func (e *Engine) dispatch() {
 				e.byEP[ep+1] = append(e.byEP[ep+1], i)
 			case in.events:
 				e.byEvent[ep+1] = append(e.byEvent[ep+1], i)
+				if in.shows&shown[ep+1] != 0 {
+					e.byShown[ep+1] = append(e.byShown[ep+1], i)
+				}
 			}
 		}
 	}
+}
+
+// shownAt returns, for each catalogue endpoint ep (-1: outside it), at
+// ep+1 the entities whose state a call to it can carry: those of the
+// state sources that may match it (state.go).
+func (m *Matrix) shownAt() []uint64 {
+	out := make([]uint64, len(catalogue)+1)
+	for ep := -1; ep < len(catalogue); ep++ {
+		for _, i := range m.stateAt.at(ep) {
+			out[ep+1] |= entityBit(m.state[i].entity)
+		}
+	}
+	return out
 }
 
 // Observe feeds the next record. Records must come in sequence order; gap
@@ -127,7 +146,7 @@ func (e *Engine) Observe(rec *evidence.Record) {
 		e.checkForbid(i, v)
 	}
 	if len(v.events) > 0 {
-		for _, i := range e.byEvent[v.ep+1] {
+		for _, i := range e.byShown[v.ep+1] {
 			e.w.gate.req = i
 			e.evals[i].observe(e.w, v)
 		}

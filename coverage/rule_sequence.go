@@ -52,7 +52,9 @@ func (s *sequenceSpec) kind() string { return "sequence" }
 func (s *sequenceSpec) interest() interest {
 	var out interest
 	for _, st := range s.steps {
-		out.events = out.events || st.observe != nil
+		if st.observe != nil {
+			out.events, out.shows = true, out.shows|entityBit(s.by)
+		}
 		for _, m := range st.calls {
 			out = out.union(m.interest())
 		}

@@ -20,16 +20,27 @@ type ruleSpec interface {
 
 // interest is the set of calls a rule reacts to: calls to the endpoints in
 // mask, calls to any endpoint of the catalogue (all), calls outside it
-// (other), and calls that carry entity state (events).
+// (other), and calls that carry entity state (events), of the entities
+// in shows.
 type interest struct {
 	mask   uint64
 	all    bool
 	other  bool
 	events bool
+	shows  uint64
 }
 
 func (i interest) union(j interest) interest {
-	return interest{mask: i.mask | j.mask, all: i.all || j.all, other: i.other || j.other, events: i.events || j.events}
+	return interest{mask: i.mask | j.mask, all: i.all || j.all, other: i.other || j.other, events: i.events || j.events, shows: i.shows | j.shows}
+}
+
+// entityBit is the bit of entity e in a set of entities; past the 64th,
+// an entity is every one.
+func entityBit(e int) uint64 {
+	if e >= 64 {
+		return ^uint64(0)
+	}
+	return 1 << e
 }
 
 // wants reports whether a call to catalogue endpoint ep (-1: outside it)
