@@ -112,7 +112,8 @@
 // first record and its chain head. manifest.sig is a DSSE envelope
 // (payloadType PayloadType, payload the manifest bytes) whose ed25519
 // signature covers PAE(payloadType, payload), so the signed bytes bind the
-// type. The signer's public key is in the manifest.
+// type (package dsse, which the go-live result's envelope uses too). The
+// signer's public key is in the manifest.
 //
 // Verify checks the envelope (canonical, exact payload, key id, signature),
 // then every member's size and hash as it streams by, every record's chain
