@@ -421,12 +421,11 @@ func (e *retryEval) verdict(w *world) verdict {
 			bad = append(bad, p.seqs...)
 		}
 	}
-	what := e.spec.after.src + conditionsText(e.spec.after)
 	switch {
 	case e.violations > 0:
 		return verdict{StatusViolated, fmt.Sprintf("%s: %s (%s)", plural(e.violations, "failure mishandled", "failures mishandled"), e.violWhy, seqsText(e.violSeqs)), evidenceOf(e.violSeqs)}
 	case e.failures == 0:
-		return verdict{StatusMissing, "no call answered " + what, []uint64{}}
+		return verdict{StatusMissing, "no call answered " + e.spec.after.src + conditionsText(e.spec.after), []uint64{}}
 	case handled > 0 && unhandled == 0 && weak == 0:
 		return verdict{StatusMet, fmt.Sprintf("%s handled (%s)", plural(handled, "failure", "failures"), seqsText(evidenceOf(ok))), evidenceOf(ok)}
 	}

@@ -142,29 +142,39 @@ func (e *sequenceEval) observe(w *world, v *callView) {
 		}
 	}
 	for _, ev := range v.events {
-		if ev.entity != e.spec.by {
-			continue
-		}
-		for k := len(e.spec.steps) - 1; k >= 0; k-- {
-			st := &e.spec.steps[k]
-			if st.observe == nil {
-				continue
-			}
-			var vars []value
-			if k > 0 {
-				prog := e.keys[ev.key]
-				if prog == nil || prog[k-1] == nil {
-					continue
-				}
-				vars = prog[k-1].vars
-			}
-			if observed(v, ev, st.observe, vars) {
-				e.advance(v.seq, v.start, ev.key, k, nil)
-			}
+		if ev.entity == e.spec.by {
+			e.observeSteps(v, ev)
 		}
 	}
 	if e.observed++; e.observed%sweepEvery == 0 {
 		e.sweep(w.now)
+	}
+}
+
+// observeSteps tries the state ev shows as each observe step, the last
+// first. The entity's progress is looked up once: advancing a later step
+// changes its chains, never which progress the entity has.
+func (e *sequenceEval) observeSteps(v *callView, ev stateEvent) {
+	var prog []*chain
+	looked := false
+	for k := len(e.spec.steps) - 1; k >= 0; k-- {
+		st := &e.spec.steps[k]
+		if st.observe == nil {
+			continue
+		}
+		var vars []value
+		if k > 0 {
+			if !looked {
+				prog, looked = e.keys[ev.key], true
+			}
+			if prog == nil || prog[k-1] == nil {
+				continue
+			}
+			vars = prog[k-1].vars
+		}
+		if observed(v, ev, st.observe, vars) {
+			e.advance(v.seq, v.start, ev.key, k, nil)
+		}
 	}
 }
 
