@@ -9,9 +9,9 @@ import (
 // so classification runs beside the store's writer instead of delaying its
 // next commit. Batches are applied in commit order; when the feed falls a
 // whole buffer behind, the writer waits (coverage never skips a record).
-// The report's sections (the readiness index, the contract checks and
-// their counters) are fed there too, with live coverage, and then the
-// provenance tally of the report's header.
+// The readiness index is fed there too, with live coverage (which tells
+// the contract lane), and then the provenance tally of the report's
+// header.
 type liveFeed struct {
 	live     *coverage.Live
 	sections *liveSections   // nil: live coverage only
@@ -35,7 +35,7 @@ func (f *liveFeed) run() {
 		if f.sections == nil {
 			f.live.Observe(recs)
 		} else {
-			f.sections.observe(f.live, recs, true)
+			f.sections.observe(f.live, recs)
 		}
 		if f.prov != nil {
 			f.prov.observe(recs)

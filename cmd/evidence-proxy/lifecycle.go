@@ -46,6 +46,7 @@ func (sc *sidecar) run(ctx context.Context) error {
 	runErr = errors.Join(runErr, sc.shutdown(shutCtx))
 	wg.Wait()
 	sc.prov.close()
+	sc.lane.close()
 	runErr = errors.Join(runErr, sc.trust.close())
 	if err := sc.store.Close(shutCtx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("close store: %w", err))
@@ -125,6 +126,9 @@ func (sc *sidecar) closeEarly() {
 	}
 	if sc.trust != nil {
 		sc.trust.close()
+	}
+	if sc.lane != nil {
+		sc.lane.close()
 	}
 	if sc.store != nil {
 		sc.store.Close(ctx)

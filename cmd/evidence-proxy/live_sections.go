@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
@@ -41,14 +43,17 @@ func (p *preflight) loadReportFiles() (string, error) {
 	return detail, nil
 }
 
-// liveSections are the live report's sections: the readiness index and
-// the contract summary, fed on the live coverage feed's goroutine (off the
-// hot path) together with live coverage, and the contract counters.
+// liveSections are the live report's sections: the readiness index, fed
+// on the live coverage feed's goroutine (off the hot path) together with
+// live coverage, and the contract summary and counters, fed by the
+// contract lane behind the traffic.
 type liveSections struct {
-	// mu guards extras and makes a batch reach live coverage and extras
-	// together, so that a report sees both at the same record.
+	// mu guards extras and lane, and makes a batch reach live coverage and
+	// the readiness index together, so that a report sees both at the same
+	// record.
 	mu       sync.Mutex
 	extras   *bundlecov.Extras
+	lane     *contractLane // nil until started; then told of every batch
 	findings *prometheus.CounterVec
 	checked  prometheus.Counter
 }
@@ -78,35 +83,57 @@ func newLiveSections(o bundlecov.ExtrasOptions, reg prometheus.Registerer) (*liv
 }
 
 // observe feeds a batch of committed records to live coverage and the
-// sections. count says whether the counters count it: not when the store
-// is replayed at a start, which would count its calls again.
-func (l *liveSections) observe(live *coverage.Live, recs []*evidence.Record, count bool) {
+// readiness index, and tells the contract lane.
+func (l *liveSections) observe(live *coverage.Live, recs []*evidence.Record) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	live.Observe(recs)
 	for _, r := range recs {
-		res := l.extras.Observe(r)
-		if count && !res.Skipped {
-			l.count(res)
-		}
+		l.extras.Index(r)
+	}
+	if l.lane != nil {
+		l.lane.offer(recs)
 	}
 }
 
-func (l *liveSections) count(res contract.Result) {
+// addContract adds one record's contract check, from the lane; count says
+// whether the counters count it (not for records an earlier run counted).
+func (l *liveSections) addContract(res contract.Result, count bool) {
+	l.mu.Lock()
+	l.extras.AddContract(res)
+	l.mu.Unlock()
+	if !count || res.Skipped {
+		return
+	}
 	l.checked.Inc()
 	for _, f := range res.Findings {
 		l.findings.WithLabelValues(f.Method+" "+f.Endpoint, string(f.Rule)).Inc()
 	}
 }
 
-// write writes the live report with its sections.
-func (l *liveSections) write(w io.Writer, live *coverage.Live, format string) error {
+// laneWait is how long a report waits for the contract lane to check
+// what is left.
+const laneWait = 2 * time.Second
+
+// write writes the live report with its sections, once the contract lane
+// has checked what is left (or laneWait has passed: the report then says
+// how many records are not yet checked).
+func (l *liveSections) write(ctx context.Context, w io.Writer, live *coverage.Live, format string) error {
+	l.mu.Lock()
+	lane := l.lane
+	l.mu.Unlock()
+	if lane != nil {
+		lane.catchUp(ctx, laneWait)
+	}
 	l.mu.Lock()
 	rep := live.Report()
 	s, err := l.extras.Sections(rep)
 	l.mu.Unlock()
 	if err != nil {
 		return err
+	}
+	if lane != nil {
+		s.ContractPending = lane.pending()
 	}
 	return writeFullReport(w, rep, s, format)
 }

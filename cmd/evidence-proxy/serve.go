@@ -108,6 +108,9 @@ type sidecar struct {
 	// sections are the readiness view and the contract findings beside
 	// live coverage, fed by the same feed.
 	sections *liveSections
+	// lane holds the committed calls against the API description, behind
+	// the traffic.
+	lane *contractLane
 	// prov is the provenance of live coverage's records, fed by the same
 	// feed; trust the provenance collector and the signing key.
 	prov  *liveProvenance
@@ -153,6 +156,8 @@ func openSidecar(ctx context.Context, cfg serveConfig, logger *slog.Logger, stde
 	if err := sc.rebuildCoverage(ctx); err != nil {
 		return nil, err
 	}
+	head, _ := sc.store.Head()
+	sc.lane = startContractLane(sc.store, sc.sections, head)
 	if err := sc.openServers(); err != nil {
 		return nil, err
 	}
@@ -203,12 +208,13 @@ func (sc *sidecar) openServers() error {
 	return nil
 }
 
-// rebuildCoverage replays the store into live coverage, its sections and
-// its provenance before any new call is accepted, so /coverage after a
-// restart equals the offline report.
+// rebuildCoverage replays the store into live coverage, the readiness
+// index and the provenance before any new call is accepted, so /coverage
+// after a restart equals the offline report (the contract lane then
+// checks the calls again behind the traffic, counting none of them).
 func (sc *sidecar) rebuildCoverage(ctx context.Context) error {
 	err := sc.store.Stream().EachBatch(ctx, func(recs []*evidence.Record) error {
-		sc.sections.observe(sc.live, recs, false)
+		sc.sections.observe(sc.live, recs)
 		sc.prov.observe(recs)
 		return nil
 	})

@@ -74,7 +74,7 @@ func (sc *sidecar) coverageReport(ctx context.Context, w io.Writer, format strin
 		if err != nil {
 			return err
 		}
-		return writeHeadedReport(w, format, h, func(w io.Writer) error { return sc.sections.write(w, sc.live, format) })
+		return writeHeadedReport(w, format, h, func(w io.Writer) error { return sc.sections.write(ctx, w, sc.live, format) })
 	}
 	rep, sections, h, err := fullReport(ctx, sc.store.Stream(), m, sc.pre.report, sc.trust.col.Provenance(), sc.store.InstanceID(), win)
 	if err != nil {

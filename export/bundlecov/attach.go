@@ -161,6 +161,9 @@ func renderFiles(rep *coverage.Report, s *Sections) (map[string][]byte, error) {
 type ContractJSON struct {
 	Description export.ContractInfo `json:"description"`
 	Summary     *contract.Summary   `json:"summary"`
+	// Pending is Sections.ContractPending: records a live report has not
+	// yet held against the description.
+	Pending uint64 `json:"pending,omitempty"`
 }
 
 // writeContractJSON writes contract.json, indented; equal summaries give

@@ -43,7 +43,17 @@ func contractLead(s *Sections) string {
 	c := s.Contract
 	return fmt.Sprintf("Calls held against the API description %q version %s (sha256 %s…): %d, %d of them to documented endpoints. "+
 		"Requests that break the contract: %d, %d of them answered 2xx anyway. Responses that differ from the description: %d.",
-		s.Spec.Title, s.Spec.Version, short(s.Spec.SHA256), c.Calls, c.Documented, c.RequestViolations, c.Accepted, c.ResponseViolations)
+		s.Spec.Title, s.Spec.Version, short(s.Spec.SHA256), c.Calls, c.Documented, c.RequestViolations, c.Accepted, c.ResponseViolations) +
+		pendingText(s.ContractPending)
+}
+
+// pendingText is the live report's note on records not yet checked; ""
+// when every record is.
+func pendingText(n uint64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" Not yet checked: the last %d records (the checks run behind the traffic, and catch up when it slows).", n)
 }
 
 func short(hash string) string {

@@ -68,16 +68,32 @@ func NewExtras(o ExtrasOptions) *Extras {
 }
 
 // Observe feeds the next record and returns what the contract check found
-// in it (skipped for records that are not calls).
+// in it (skipped for records that are not calls). It is Index, then
+// AddContract of Spec().Check.
 func (x *Extras) Observe(rec *evidence.Record) contract.Result {
-	if x.calls != nil && !x.multi {
-		x.calls.Add(rec)
-	}
-	x.scripts.Observe(rec)
+	x.Index(rec)
 	res := x.spec.Check(rec)
 	x.summary.Add(res)
 	return res
 }
+
+// Index feeds the next record to everything but the contract check: the
+// embedded calls and the index of test-script calls. A caller that holds
+// calls against the description elsewhere (the live sidecar, behind the
+// traffic) adds each result with AddContract.
+func (x *Extras) Index(rec *evidence.Record) {
+	if x.calls != nil && !x.multi {
+		x.calls.Add(rec)
+	}
+	x.scripts.Observe(rec)
+}
+
+// AddContract adds the contract check of one record (Spec().Check) to the
+// summary.
+func (x *Extras) AddContract(res contract.Result) { x.summary.Add(res) }
+
+// Spec is the description calls are held against.
+func (x *Extras) Spec() *contract.Spec { return x.spec }
 
 // observeFrom feeds a record of a source instance (see Extras.multi).
 func (x *Extras) observeFrom(instance string, rec *evidence.Record) {
@@ -126,6 +142,10 @@ type Sections struct {
 	// Calls are the calls the report's evidence names, embedded at the
 	// end of its HTML and Markdown (ExtrasOptions.EmbedCalls; nil without).
 	Calls []coverage.CallSummary
+	// ContractPending counts recorded calls not yet held against the
+	// description: a live report whose checks run behind the traffic says
+	// so. Zero in every report computed in one pass.
+	ContractPending uint64
 }
 
 // contractInfo names a description for the manifest and the reports.

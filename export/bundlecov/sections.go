@@ -77,7 +77,7 @@ func contractSection(s *Sections) (coverage.Section, error) {
 	}
 	return coverage.Section{
 		ID: SectionContract, Title: "Contract", Place: coverage.PlaceEnd,
-		JSON:     ContractJSON{Description: s.Spec, Summary: s.Contract},
+		JSON:     ContractJSON{Description: s.Spec, Summary: s.Contract, Pending: s.ContractPending},
 		Markdown: contractMarkdown(s),
 		HTML:     html,
 		CSS:      contractCSS,
