@@ -104,20 +104,20 @@ func TestCleanTrafficIsNotCopied(t *testing.T) {
 	r := newTestRedactor(t, RedactOptions{})
 	mix := benchMix()
 	body := mix[2].resp // a page of transactions
-	if allocs := testing.AllocsPerRun(100, func() { r.redactJSON(body, 0, false) }); allocs != 0 {
+	if allocs := leastAllocs(func() { r.redactJSON(body, 0, false) }); allocs != 0 {
 		t.Errorf("redacting a clean JSON body: %v allocations, want 0", allocs)
 	}
 	for _, c := range mix {
-		if allocs := testing.AllocsPerRun(100, func() { r.RedactURL(c.url) }); allocs != 0 {
+		if allocs := leastAllocs(func() { r.RedactURL(c.url) }); allocs != 0 {
 			t.Errorf("RedactURL(%s): %v allocations, want 0", c.url, allocs)
 		}
 	}
 	text := []byte("upstream answered 502 after 1500ms; retry 3 of 5 at 2026-03-01T12:00:00Z")
-	if allocs := testing.AllocsPerRun(100, func() { r.scanText(text) }); allocs != 0 {
+	if allocs := leastAllocs(func() { r.scanText(text) }); allocs != 0 {
 		t.Errorf("scanning clean text: %v allocations, want 0", allocs)
 	}
 	form := []byte("limit=50&offset=0&orderBy=lastName&sort=asc")
-	if allocs := testing.AllocsPerRun(100, func() { r.redactQuery(string(form), 0) }); allocs > 1 {
+	if allocs := leastAllocs(func() { r.redactQuery(string(form), 0) }); allocs > 1 {
 		t.Errorf("a clean query: %v allocations, want at most the string", allocs)
 	}
 }
@@ -140,4 +140,16 @@ func BenchmarkRedactEncoded(b *testing.B) {
 			r.redactJSON(body, 0, false)
 		}
 	})
+}
+
+// leastAllocs is the fewest allocations f makes a run over five
+// measurements of 100 runs: AllocsPerRun counts every allocation of the
+// process, so a garbage collection or another goroutine in one
+// measurement is not charged to f; an allocation f makes shows in all.
+func leastAllocs(f func()) float64 {
+	least := testing.AllocsPerRun(100, f)
+	for range 4 {
+		least = min(least, testing.AllocsPerRun(100, f))
+	}
+	return least
 }
