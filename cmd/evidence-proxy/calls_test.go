@@ -20,34 +20,6 @@ import (
 	"github.com/evidence-proxy/evidence-proxy/recorder"
 )
 
-// TestCallsHelpGolden: calls and calls show --help, as TestHelpGolden
-// keeps every other command's (go test -update to accept a change).
-func TestCallsHelpGolden(t *testing.T) {
-	for _, path := range [][]string{{"calls"}, {"calls", "show"}} {
-		name := strings.Join(append([]string{"evidence-proxy"}, path...), "-")
-		t.Run(name, func(t *testing.T) {
-			got, stderr, err := runCmd(t, append(path, "--help")...)
-			if err != nil || stderr != "" {
-				t.Fatalf("--help: err %v, stderr %q", err, stderr)
-			}
-			golden := filepath.Join("testdata", "help", name+".txt")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("--help differs from %s (go test -update to accept):\n%s", golden, got)
-			}
-			checkHelpConventions(t, got)
-		})
-	}
-}
-
 var callsStart = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 // callsStore records, through a real redacting store, calls the filters

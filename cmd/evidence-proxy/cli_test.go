@@ -24,7 +24,7 @@ func helpCommands() [][]string {
 		{}, {"serve"}, {"demo"}, {"emulate"}, {"coverage"}, {"export"}, {"verify"}, {"merge"},
 		{"ca"}, {"ca", "rotate"}, {"matrix"}, {"matrix", "show"}, {"matrix", "check"}, {"version"}, {"healthcheck"},
 		{"compact"}, {"event"}, {"key"}, {"key", "show"}, {"completion"}, {"help"},
-		{"scripts"}, {"golive"}, {"golive", "verify"}, {"spec"},
+		{"scripts"}, {"golive"}, {"golive", "verify"}, {"spec"}, {"calls"}, {"calls", "show"},
 	}
 }
 
