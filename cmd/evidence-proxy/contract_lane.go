@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +27,7 @@ import (
 // wait for it: the coverage gate does its own request check on the feed.
 type contractLane struct {
 	src      laneSource
+	log      *slog.Logger
 	spec     *contract.Spec
 	sections *liveSections
 	// countAfter is the head when the sidecar started: the records up to it
@@ -73,9 +75,9 @@ var errLaneBatch = errors.New("batch full")
 
 // startContractLane starts the lane from the first record; the records up
 // to countAfter are checked but not counted in the metrics.
-func startContractLane(src laneSource, sections *liveSections, countAfter uint64) *contractLane {
+func startContractLane(src laneSource, sections *liveSections, countAfter uint64, log *slog.Logger) *contractLane {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &contractLane{src: src, spec: sections.extras.Spec(), sections: sections, countAfter: countAfter,
+	l := &contractLane{src: src, log: log, spec: sections.extras.Spec(), sections: sections, countAfter: countAfter,
 		wake: make(chan struct{}, 1), now: time.Now, sleep: sleepCtx, stop: cancel}
 	l.next.Store(1)
 	sections.mu.Lock()
@@ -171,11 +173,21 @@ func (l *contractLane) run(ctx context.Context) {
 			return
 		case <-l.wake:
 		}
+		failing := false
 		for l.pending() > 0 && ctx.Err() == nil {
 			start := l.now()
 			if err := l.batch(ctx); err != nil {
-				return // the store is closing; a restart checks again
+				// The store could not be read back: say so once, keep the
+				// cursor and try again; the report keeps saying how many
+				// records are not yet checked.
+				if !failing && ctx.Err() == nil {
+					l.log.Warn("contract checks cannot read the store; retrying", "seq", l.next.Load(), "err", err)
+				}
+				failing = true
+				l.sleep(ctx, laneMaxPause)
+				continue
 			}
+			failing = false
 			l.pace(ctx, l.now().Sub(start))
 		}
 	}

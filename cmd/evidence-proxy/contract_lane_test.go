@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -71,7 +73,7 @@ func TestContractLaneChecksEveryCallOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	live := coverage.NewLive(coverage.DefaultMatrix(), prometheus.NewRegistry())
-	lane := startContractLane(src, sections, 4)
+	lane := startContractLane(src, sections, 4, slog.New(slog.DiscardHandler))
 	defer lane.close()
 	// Later commits reach it through the feed: some it keeps queued, some
 	// it reads back, none twice.
@@ -191,4 +193,68 @@ func TestContractLaneQueue(t *testing.T) {
 	if got := l.take(); got != nil || len(l.queue) != 0 {
 		t.Errorf("took %v with the cursor past the queue", seqs(got))
 	}
+}
+
+// failingRecords fails its first reads, as a store that cannot be read
+// for a moment.
+type failingRecords struct {
+	*laneRecords
+	mu    sync.Mutex
+	fails int
+}
+
+func (f *failingRecords) Iterate(ctx context.Context, from uint64, fn func(*evidence.Record) error) error {
+	f.mu.Lock()
+	fail := f.fails > 0
+	f.fails--
+	f.mu.Unlock()
+	if fail {
+		return errors.New("read transaction: input/output error")
+	}
+	return f.laneRecords.Iterate(ctx, from, fn)
+}
+
+// TestContractLaneRetriesAFailingStore: a read that fails is said once and
+// tried again; no record is skipped.
+func TestContractLaneRetriesAFailingStore(t *testing.T) {
+	src := &failingRecords{laneRecords: &laneRecords{}, fails: 2}
+	src.add(5)
+	sections, err := newLiveSections(bundlecov.ExtrasOptions{}, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	lane := startContractLane(src, sections, 0, slog.New(slog.NewTextHandler(&logs, nil)))
+	defer lane.close()
+	deadline := time.Now().Add(10 * time.Second)
+	for lane.pending() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if p := lane.pending(); p != 0 {
+		t.Fatalf("%d records pending after the store recovered", p)
+	}
+	if got := testutil.ToFloat64(sections.checked); got != 5 {
+		t.Errorf("counted %v calls, want 5", got)
+	}
+	if n := strings.Count(logs.String(), "contract checks cannot read the store"); n != 1 {
+		t.Errorf("logged the failure %d times, want once:\n%s", n, logs.String())
+	}
+}
+
+// syncBuffer is a strings.Builder safe for the lane's goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -286,3 +286,23 @@ func TestSectionsRendered(t *testing.T) {
 		t.Error("an unknown format is accepted")
 	}
 }
+
+// TestMergeEmbedsTheFirstSourcesCalls: in a merge, the calls embedded for
+// the evidence links are the first source's, whatever the order the
+// sources' records come in (their sequence numbers overlap).
+func TestMergeEmbedsTheFirstSourcesCalls(t *testing.T) {
+	x := NewExtras(ExtrasOptions{EmbedCalls: true})
+	for _, r := range []struct {
+		instance string
+		seq      uint64
+	}{{"a", 1}, {"b", 1}, {"a", 2}, {"b", 2}, {"a", 3}} {
+		x.observeFrom(r.instance, &evidence.Record{V: evidence.Version, Seq: r.seq, Kind: evidence.KindCall,
+			Request: evidence.Request{Method: "GET", URL: "https://staging.api.axyscards.com/v2/cardholders"}})
+	}
+	if n := x.calls.Len(); n != 3 {
+		t.Errorf("embedded %d calls, want the first source's 3", n)
+	}
+	if !x.multi {
+		t.Error("a second source did not mark the computation as a merge")
+	}
+}

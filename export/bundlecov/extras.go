@@ -70,8 +70,10 @@ func NewExtras(o ExtrasOptions) *Extras {
 // Observe feeds the next record and returns what the contract check found
 // in it (skipped for records that are not calls). It is Index, then
 // AddContract of Spec().Check.
-func (x *Extras) Observe(rec *evidence.Record) contract.Result {
-	x.Index(rec)
+func (x *Extras) Observe(rec *evidence.Record) contract.Result { return x.observe(rec, true) }
+
+func (x *Extras) observe(rec *evidence.Record, embed bool) contract.Result {
+	x.index(rec, embed)
 	res := x.spec.Check(rec)
 	x.summary.Add(res)
 	return res
@@ -81,8 +83,10 @@ func (x *Extras) Observe(rec *evidence.Record) contract.Result {
 // embedded calls and the index of test-script calls. A caller that holds
 // calls against the description elsewhere (the live sidecar, behind the
 // traffic) adds each result with AddContract.
-func (x *Extras) Index(rec *evidence.Record) {
-	if x.calls != nil && !x.multi {
+func (x *Extras) Index(rec *evidence.Record) { x.index(rec, true) }
+
+func (x *Extras) index(rec *evidence.Record, embed bool) {
+	if embed && x.calls != nil {
 		x.calls.Add(rec)
 	}
 	x.scripts.Observe(rec)
@@ -95,21 +99,15 @@ func (x *Extras) AddContract(res contract.Result) { x.summary.Add(res) }
 // Spec is the description calls are held against.
 func (x *Extras) Spec() *contract.Spec { return x.spec }
 
-// observeFrom feeds a record of a source instance (see Extras.multi).
+// observeFrom feeds a record of a source instance (see Extras.multi). A
+// report's evidence numbers are the first source's, so only its calls are
+// embedded, in whatever order the sources' records come.
 func (x *Extras) observeFrom(instance string, rec *evidence.Record) {
 	if x.instance == "" {
 		x.instance = instance
 	}
-	if instance != x.instance {
-		// A merge: the report's evidence numbers are the first source's, so
-		// the other sources' calls are not embedded, and the script index
-		// cannot tell their sequence numbers apart.
-		x.multi = true
-		x.scripts.Observe(rec)
-		x.summary.Add(x.spec.Check(rec))
-		return
-	}
-	x.Observe(rec)
+	x.multi = x.multi || instance != x.instance
+	x.observe(rec, instance == x.instance)
 }
 
 // Sections returns the readiness view of rep, which must be the coverage
