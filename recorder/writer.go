@@ -365,9 +365,11 @@ func (w *writer) hold(j *job, err error) {
 		w.s.held.Store(int64(len(w.held)))
 		return
 	default:
-		reply(j, err)
+		// Counted before the caller is answered, so that a caller who
+		// has its answer sees the loss in the metrics.
 		w.out.lost++
 		w.s.metrics.lost.Inc()
+		reply(j, err)
 	}
 	w.s.recycle(j)
 }
