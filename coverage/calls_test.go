@@ -2,9 +2,11 @@ package coverage
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/google/go-cmp/cmp"
@@ -135,5 +137,54 @@ func TestCallFilterValidate(t *testing.T) {
 		if err := tt.f.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%+v: got %v, want an error containing %q", tt.f, err, tt.want)
 		}
+	}
+}
+
+// TestCallListChunks checks lookups across chunk boundaries, with the
+// gaps in numbering a merged or windowed stream has, and that a noted
+// call stays 32 bytes.
+func TestCallListChunks(t *testing.T) {
+	if n := unsafe.Sizeof(compactCall{}); n > 32 {
+		t.Errorf("a noted call takes %d bytes, want at most 32", n)
+	}
+	var l CallList
+	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	const n = 3*callChunk + 17
+	for i := range n {
+		rec := &evidence.Record{Seq: uint64(2*i + 1), Kind: evidence.KindCall, Time: t0.Add(time.Duration(i) * time.Millisecond),
+			Request: evidence.Request{Method: []string{"GET", "POST"}[i%2], URL: "/v2/cards/" + strconv.Itoa(i)}}
+		if i%3 == 0 {
+			rec.Error = &evidence.CallError{Kind: evidence.ErrTimeout}
+		} else {
+			rec.Response = &evidence.Response{Status: 200 + i%5}
+		}
+		l.Add(rec)
+	}
+	if l.Len() != n {
+		t.Fatalf("Len = %d, want %d", l.Len(), n)
+	}
+	for _, i := range []int{0, 1, callChunk - 1, callChunk, callChunk + 1, 2 * callChunk, n - 1} {
+		seq := uint64(2*i + 1)
+		c, ok := l.find(seq)
+		if !ok {
+			t.Errorf("call %d not found", seq)
+			continue
+		}
+		s := l.summary(c)
+		wantMethod := []string{"GET", "POST"}[i%2]
+		if s.Seq != seq || s.Method != wantMethod || !s.Time.Equal(t0.Add(time.Duration(i)*time.Millisecond)) {
+			t.Errorf("call %d = %+v", seq, s)
+		}
+		if (i%3 == 0) != (s.ErrorKind == evidence.ErrTimeout) || (i%3 != 0 && s.Status != 200+i%5) {
+			t.Errorf("call %d: status %d, error %q", seq, s.Status, s.ErrorKind)
+		}
+	}
+	for _, seq := range []uint64{0, 2, 2 * callChunk, 2*n + 1, 1 << 40} {
+		if _, ok := l.find(seq); ok {
+			t.Errorf("call %d found, was never noted", seq)
+		}
+	}
+	if len(l.strs) != 4 { // "", GET, POST, timeout
+		t.Errorf("string table %q, want each distinct string once", l.strs)
 	}
 }

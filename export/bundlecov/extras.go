@@ -25,7 +25,7 @@ type ExtrasOptions struct {
 	// given (every item not answered).
 	Checklist *golive.Checklist
 	// EmbedCalls keeps a compact summary of every call and event (about
-	// 40 bytes each, coverage.CallList), so the HTML and Markdown reports
+	// 32 bytes each, coverage.CallList), so the HTML and Markdown reports
 	// list the calls their evidence names and the HTML's evidence numbers
 	// link to them. For one pass over a store or a bundle (export, verify,
 	// the coverage command), never the live sidecar, whose memory would
