@@ -78,6 +78,20 @@ func (r *Record) AppendCanonical(dst []byte) ([]byte, error) {
 	return r.appendTail(dst, n0)
 }
 
+// AppendJSON appends r's encoding/json form (HTML escaping off, no
+// newline) to dst: the canonical form with the Hash member, the line a
+// bundle's records.jsonl holds. Like AppendCanonical it allocates nothing
+// but the growth of dst, and fails only where that does.
+func (r *Record) AppendJSON(dst []byte) ([]byte, error) {
+	dst, err := r.AppendCanonical(dst)
+	if err != nil || r.Hash == "" {
+		return dst, err
+	}
+	dst = append(dst[:len(dst)-1], `,"hash":`...)
+	dst = appendString(dst, r.Hash)
+	return append(dst, '}'), nil
+}
+
 // appendTail appends the fields of r after Request, and the closing brace.
 // Hash is never written: the canonical form is defined with Hash empty. On
 // error dst is cut back to n0.

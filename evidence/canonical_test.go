@@ -34,6 +34,7 @@ func checkSameAsReference(t testing.TB, r *Record) {
 	want, wantErr := canonicalReference(r)
 	got, gotErr := r.AppendCanonical(nil)
 	canon, canonErr := r.Canonical()
+	checkJSONSameAsReference(t, r)
 	switch {
 	case (gotErr != nil) != (wantErr != nil):
 		t.Fatalf("AppendCanonical error = %v, reference error = %v", gotErr, wantErr)
@@ -45,6 +46,28 @@ func checkSameAsReference(t testing.TB, r *Record) {
 		t.Fatalf("AppendCanonical differs from encoding/json\n got: %s\nwant: %s", got, want)
 	case !bytes.Equal(canon, want):
 		t.Fatalf("Canonical differs from encoding/json\n got: %s\nwant: %s", canon, want)
+	}
+}
+
+// checkJSONSameAsReference fails t unless AppendJSON agrees with
+// encoding/json on r, Hash included.
+func checkJSONSameAsReference(t testing.TB, r *Record) {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	wantErr := enc.Encode(r)
+	want := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	got, gotErr := r.AppendJSON([]byte("prefix:"))
+	switch {
+	case (gotErr != nil) != (wantErr != nil):
+		t.Fatalf("AppendJSON error = %v, encoding/json error = %v", gotErr, wantErr)
+	case wantErr != nil:
+		if string(got) != "prefix:" {
+			t.Fatalf("AppendJSON after an error = %q, want dst unchanged", got)
+		}
+	case !bytes.Equal(got, append([]byte("prefix:"), want...)):
+		t.Fatalf("AppendJSON differs from encoding/json\n got: %s\nwant: prefix:%s", got, want)
 	}
 }
 
@@ -216,7 +239,7 @@ func TestAppendCanonicalMatchesEncodingJSON(t *testing.T) {
 // setEveryString puts s in every string of r, header keys and values
 // included.
 func setEveryString(r *Record, s string) {
-	r.Kind, r.Mode, r.ClientAddr, r.PrevHash = Kind(s), Mode(s), s, s
+	r.Kind, r.Mode, r.ClientAddr, r.PrevHash, r.Hash = Kind(s), Mode(s), s, s, s
 	r.TLS = &TLSFacts{Version: s, ServerCertSHA256: s, ClientCertSHA256: s, AppClientCertSHA256: s}
 	r.Request.Method, r.Request.URL, r.Request.Proto = s, s, s
 	r.Request.Header = http.Header{s: {s, s}, "K": {s}}

@@ -3,7 +3,6 @@ package export
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,29 +17,23 @@ import (
 const maxRecordLine = 64 << 20
 
 // recordEncoder renders records.jsonl lines: a record's encoding/json form
-// with its hash, HTML escaping off (the same encoder settings as
-// evidence.Record.Canonical, so the line is the canonical form plus the
-// hash field), and a newline.
+// with its hash, HTML escaping off (evidence.Record.AppendJSON: the
+// canonical form plus the hash member, without reflection), and a newline.
 type recordEncoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
+	buf []byte
 }
 
-func newRecordEncoder() *recordEncoder {
-	e := &recordEncoder{}
-	e.enc = json.NewEncoder(&e.buf)
-	e.enc.SetEscapeHTML(false)
-	return e
-}
+func newRecordEncoder() *recordEncoder { return &recordEncoder{} }
 
 // line returns the line of rec, newline included. It is valid until the
 // next call.
 func (e *recordEncoder) line(rec *evidence.Record) ([]byte, error) {
-	e.buf.Reset()
-	if err := e.enc.Encode(rec); err != nil {
-		return nil, fmt.Errorf("encode record %d: %w", rec.Seq, err)
+	b, err := rec.AppendJSON(e.buf[:0])
+	if err != nil {
+		return nil, err
 	}
-	return e.buf.Bytes(), nil
+	e.buf = append(b, '\n')
+	return e.buf, nil
 }
 
 // decodeLine parses one records.jsonl line (newline included) strictly:
