@@ -18,8 +18,10 @@ import (
 type Source interface {
 	// Iterate calls fn for every record with Seq >= fromSeq in ascending
 	// sequence order, until the records run out or fn returns an error,
-	// which Iterate returns as is or wrapped with %w. fn must not retain the
-	// record.
+	// which Iterate returns as is or wrapped with %w. Each record is fn's
+	// own (freshly decoded, never reused): export hands it to the goroutine
+	// that derives the HAR and the coverage, so nothing may modify it after
+	// fn returns.
 	Iterate(ctx context.Context, fromSeq uint64, fn func(*evidence.Record) error) error
 }
 

@@ -29,7 +29,7 @@ func (s *fakeSource) Iterate(ctx context.Context, from uint64, fn func(*evidence
 		if r.Seq < from {
 			continue
 		}
-		c := *r // fn must not retain it
+		c := *r // each record handed over is fn's own
 		if err := fn(&c); err != nil {
 			return err
 		}

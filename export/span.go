@@ -84,7 +84,11 @@ func exportRecords(ctx context.Context, src Source, sp span, opts *Options, recs
 		return s, nil
 	}
 	enc := newRecordEncoder()
-	err := src.Iterate(ctx, sp.lo, func(rec *evidence.Record) error {
+	p := startPipe(func(rec *evidence.Record) error {
+		tally.Observe(rec)
+		return d.add(rec, opts.InstanceID, "")
+	})
+	err := p.wait(src.Iterate(ctx, sp.lo, func(rec *evidence.Record) error {
 		if rec.Seq < sp.lo {
 			return nil
 		}
@@ -104,15 +108,14 @@ func exportRecords(ctx context.Context, src Source, sp span, opts *Options, recs
 		if _, err := recs.Write(line); err != nil {
 			return fmt.Errorf("write %s: %w", MemberRecords, err)
 		}
-		if err := d.add(rec, opts.InstanceID, ""); err != nil {
+		if err := p.send(rec); err != nil {
 			return err
 		}
-		tally.Observe(rec)
 		if s.Count%progressEvery == 0 {
 			progress(opts.Progress, "export: %d records", s.Count)
 		}
 		return nil
-	})
+	}))
 	if err != nil && !errors.Is(err, errStop) {
 		return SourceChain{}, fmt.Errorf("read records: %w", err)
 	}

@@ -13,59 +13,28 @@ import (
 
 func (v *verifier) readChain(ctx context.Context, r io.Reader, src *SourceChain) error {
 	c := newChainChecker(src)
-	var d *deriver
+	var p *recordPipe
 	if v.cov != nil {
-		d = v.startDeriver(src.InstanceID)
+		instance := src.InstanceID
+		p = startPipe(func(rec *evidence.Record) error {
+			v.cov.Observe(instance, rec)
+			v.tally.Observe(rec)
+			return v.har.add(rec, "")
+		})
 	}
 	err := c.readChain(r, func(rec *evidence.Record) error {
 		if c.count%1024 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if d != nil {
-			d.in <- rec
+		if p == nil {
+			return nil
 		}
-		return nil
+		return p.send(rec)
 	})
-	if d != nil {
-		if derr := d.wait(); err == nil {
-			err = derr
-		}
+	if p == nil {
+		return err
 	}
-	return err
-}
-
-// deriver recomputes coverage, the HAR and the provenance tally on a
-// goroutine of its own, in record order, while the chain is read and
-// checked: verifying a large bundle uses both cores. Records are freshly
-// decoded per line, so handing them over is safe.
-type deriver struct {
-	in   chan *evidence.Record
-	done chan struct{}
-	// err is the first HAR error; read it only after wait.
-	err error
-}
-
-func (v *verifier) startDeriver(instance string) *deriver {
-	d := &deriver{in: make(chan *evidence.Record, 1024), done: make(chan struct{})}
-	go func() {
-		defer close(d.done)
-		for rec := range d.in {
-			if d.err != nil {
-				continue // drain, so the reader never blocks
-			}
-			v.cov.Observe(instance, rec)
-			v.tally.Observe(rec)
-			d.err = v.har.add(rec, "")
-		}
-	}()
-	return d
-}
-
-// wait ends the input, waits for the goroutine and returns its error.
-func (d *deriver) wait() error {
-	close(d.in)
-	<-d.done
-	return d.err
+	return p.wait(err)
 }
 
 // checkSource checks, in a merged bundle, a source's own manifest and
