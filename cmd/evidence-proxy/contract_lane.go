@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/evidence-proxy/evidence-proxy/contract"
 	"github.com/evidence-proxy/evidence-proxy/evidence"
+	"github.com/evidence-proxy/evidence-proxy/recorder"
 )
 
 // contractLane holds the committed calls against the API description
@@ -49,10 +50,22 @@ type contractLane struct {
 	wg    sync.WaitGroup
 }
 
-// laneSource is the store the lane reads back (recorder.Store).
+// laneSource is the store the lane reads back (laneStore).
 type laneSource interface {
 	Head() (uint64, string)
-	Iterate(ctx context.Context, fromSeq uint64, fn func(*evidence.Record) error) error
+	// Read calls fn for the records from through to, in order: only
+	// those are read and decoded (a read-back decodes one batch, not a
+	// whole chunk of the store, so its cost stays paced).
+	Read(ctx context.Context, from, to uint64, fn func(*evidence.Record) error) error
+}
+
+// laneStore is a recorder.Store as the lane's source.
+type laneStore struct{ s *recorder.Store }
+
+func (r laneStore) Head() (uint64, string) { return r.s.Head() }
+
+func (r laneStore) Read(ctx context.Context, from, to uint64, fn func(*evidence.Record) error) error {
+	return r.s.Stream().From(from).To(to).Each(ctx, fn)
 }
 
 const (
@@ -70,8 +83,6 @@ const (
 	// laneMaxPause bounds one pause, so the lane never stalls for long.
 	laneMaxPause = time.Second
 )
-
-var errLaneBatch = errors.New("batch full")
 
 // startContractLane starts the lane from the first record; the records up
 // to countAfter are checked but not counted in the metrics.
@@ -202,18 +213,11 @@ func (l *contractLane) batch(ctx context.Context) error {
 		}
 		return nil
 	}
-	n := 0
-	err := l.src.Iterate(ctx, l.next.Load(), func(rec *evidence.Record) error {
+	from := l.next.Load()
+	return l.src.Read(ctx, from, from+laneBatch-1, func(rec *evidence.Record) error {
 		l.check(rec)
-		if n++; n == laneBatch {
-			return errLaneBatch
-		}
 		return nil
 	})
-	if errors.Is(err, errLaneBatch) {
-		return nil
-	}
-	return err
 }
 
 // check holds one record against the description and moves the cursor.
@@ -221,6 +225,9 @@ func (l *contractLane) check(rec *evidence.Record) {
 	res := l.spec.Check(rec)
 	l.sections.addContract(res, rec.Seq > l.countAfter)
 	l.next.Store(rec.Seq + 1)
+	// A check is tens of microseconds: yield after each, so a call that
+	// became runnable never waits for the rest of the batch.
+	runtime.Gosched()
 }
 
 // pace pauses after a batch that took busy, while calls are flowing, so

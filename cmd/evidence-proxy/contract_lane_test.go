@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/evidence-proxy/evidence-proxy/coverage"
 	"github.com/evidence-proxy/evidence-proxy/evidence"
 	"github.com/evidence-proxy/evidence-proxy/export/bundlecov"
+	"github.com/evidence-proxy/evidence-proxy/recorder"
 )
 
 // laneRecords is a store held in memory for the lane: seq i at index i-1;
@@ -23,6 +25,8 @@ import (
 type laneRecords struct {
 	mu   sync.Mutex
 	recs []*evidence.Record
+	// widest is the most records one read asked for.
+	widest uint64
 }
 
 func (f *laneRecords) Head() (uint64, string) {
@@ -31,9 +35,12 @@ func (f *laneRecords) Head() (uint64, string) {
 	return uint64(len(f.recs)), ""
 }
 
-func (f *laneRecords) Iterate(ctx context.Context, from uint64, fn func(*evidence.Record) error) error {
+func (f *laneRecords) Read(ctx context.Context, from, to uint64, fn func(*evidence.Record) error) error {
 	f.mu.Lock()
-	recs := f.recs[max(from, 1)-1:]
+	if to-from+1 > f.widest {
+		f.widest = to - from + 1
+	}
+	recs := f.recs[min(max(from, 1)-1, uint64(len(f.recs))):min(to, uint64(len(f.recs)))]
 	f.mu.Unlock()
 	for _, r := range recs {
 		if err := fn(r); err != nil {
@@ -104,6 +111,12 @@ func TestContractLaneChecksEveryCallOnce(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "Not yet checked") {
 		t.Error("the report says records are pending")
+	}
+	src.mu.Lock()
+	widest := src.widest
+	src.mu.Unlock()
+	if widest == 0 || widest > laneBatch {
+		t.Errorf("the widest read-back asked for %d records, want 1 to %d (one batch)", widest, laneBatch)
 	}
 }
 
@@ -203,7 +216,7 @@ type failingRecords struct {
 	fails int
 }
 
-func (f *failingRecords) Iterate(ctx context.Context, from uint64, fn func(*evidence.Record) error) error {
+func (f *failingRecords) Read(ctx context.Context, from, to uint64, fn func(*evidence.Record) error) error {
 	f.mu.Lock()
 	fail := f.fails > 0
 	f.fails--
@@ -211,7 +224,7 @@ func (f *failingRecords) Iterate(ctx context.Context, from uint64, fn func(*evid
 	if fail {
 		return errors.New("read transaction: input/output error")
 	}
-	return f.laneRecords.Iterate(ctx, from, fn)
+	return f.laneRecords.Read(ctx, from, to, fn)
 }
 
 // TestContractLaneRetriesAFailingStore: a read that fails is said once and
@@ -257,4 +270,34 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestLaneStoreReadsOneSpan: the lane's read-back of a real store hands
+// over exactly the records asked for, and nothing past the head.
+func TestLaneStoreReadsOneSpan(t *testing.T) {
+	s, err := recorder.Open(filepath.Join(t.TempDir(), storeFile), recorder.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	for i := range 40 {
+		rec := &evidence.Record{Kind: evidence.KindCall, Time: time.Unix(int64(1764000000+i), 0).UTC(),
+			Request: evidence.Request{Method: "GET", URL: "https://staging.api.axyscards.com/v2/cards/8001"}}
+		if err := s.Record(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct{ from, to, first, last uint64 }{{5, 9, 5, 9}, {1, laneBatch, 1, laneBatch}, {38, 38 + laneBatch - 1, 38, 40}} {
+		var got []uint64
+		err := laneStore{s}.Read(context.Background(), tt.from, tt.to, func(r *evidence.Record) error {
+			got = append(got, r.Seq)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != int(tt.last-tt.first+1) || got[0] != tt.first || got[len(got)-1] != tt.last {
+			t.Errorf("Read(%d, %d) = %v, want %d through %d", tt.from, tt.to, got, tt.first, tt.last)
+		}
+	}
 }

@@ -157,7 +157,7 @@ func openSidecar(ctx context.Context, cfg serveConfig, logger *slog.Logger, stde
 		return nil, err
 	}
 	head, _ := sc.store.Head()
-	sc.lane = startContractLane(sc.store, sc.sections, head, sc.log.With("component", "contract"))
+	sc.lane = startContractLane(laneStore{sc.store}, sc.sections, head, sc.log.With("component", "contract"))
 	if err := sc.openServers(); err != nil {
 		return nil, err
 	}
