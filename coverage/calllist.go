@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/evidence-proxy/evidence-proxy/evidence"
@@ -81,7 +82,7 @@ func (l *CallList) intern(s string) uint32 {
 		return i
 	}
 	i := uint32(len(l.strs))
-	s = string([]byte(s))
+	s = strings.Clone(s)
 	l.strs = append(l.strs, s)
 	l.index[s] = i
 	return i
