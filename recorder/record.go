@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -36,44 +37,92 @@ import (
 // async mode (or after an error) must not read it either. Redaction never
 // modifies the header maps or structs rec points to; it replaces them.
 func (s *Store) Record(ctx context.Context, rec *evidence.Record) error {
+	done := s.doneChan(1)
+	if wait, err := s.submit(ctx, rec, done); !wait {
+		return err
+	}
+	return s.await(ctx, done)
+}
+
+// RecordAll records recs in order, each as Record does, and returns how
+// many were not recorded and the first error. In sync mode it queues
+// every record before it waits for any, so that they share group commits
+// and stay in request order in the chain (records of other producers may
+// sit between them); ctx bounds the whole wait.
+func (s *Store) RecordAll(ctx context.Context, recs []*evidence.Record) (failed int, first error) {
+	done := s.doneChan(len(recs))
+	note := func(err error) {
+		if err != nil {
+			failed++
+			first = cmp.Or(first, err)
+		}
+	}
+	waiting := 0
+	for _, rec := range recs {
+		wait, err := s.submit(ctx, rec, done)
+		if wait {
+			waiting++
+		}
+		note(err)
+	}
+	for range waiting {
+		note(s.await(ctx, done))
+	}
+	return failed, first
+}
+
+// submit does Record's work up to the wait: wait is true when rec was
+// queued for a sync commit whose outcome will arrive on done (a channel
+// with room for it); otherwise err is Record's result.
+func (s *Store) submit(ctx context.Context, rec *evidence.Record, done chan error) (wait bool, err error) {
 	if s.readOnly {
-		return ErrReadOnly
+		return false, ErrReadOnly
 	}
 	if s.health.Load() != nil && isRefusal(rec) && s.refusals.count() {
-		return nil
+		return false, nil
 	}
 	j, err := s.prepare(rec)
 	if err != nil {
 		s.countError("encode")
 		s.loseRecords(1)
-		return fmt.Errorf("record: %w", err)
+		return false, fmt.Errorf("record: %w", err)
 	}
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.closed {
-		s.mu.RUnlock()
-		return ErrClosed
+		return false, ErrClosed
 	}
 	if s.opts.Durability == Async {
-		err := s.enqueueAsync(j)
-		s.mu.RUnlock()
-		return err
+		return false, s.enqueueAsync(j)
 	}
-	done := make(chan error, 1)
 	j.done = done
 	// ctx only bounds waiting: a record with room in the queue is queued
 	// even if ctx has ended (a call the app gave up on is still evidence).
 	select {
 	case s.in <- j:
+		return true, nil
 	default:
-		select {
-		case s.in <- j:
-		case <-ctx.Done():
-			s.loseRecords(1)
-			s.mu.RUnlock()
-			return fmt.Errorf("record: %w", ctx.Err())
-		}
 	}
-	s.mu.RUnlock()
+	select {
+	case s.in <- j:
+		return true, nil
+	case <-ctx.Done():
+		s.loseRecords(1)
+		return false, fmt.Errorf("record: %w", ctx.Err())
+	}
+}
+
+// doneChan returns a channel for n sync commit outcomes; async records
+// have no outcome to wait for, so none is made for them.
+func (s *Store) doneChan(n int) chan error {
+	if s.opts.Durability == Async {
+		return nil
+	}
+	return make(chan error, n)
+}
+
+// await waits for one commit outcome on done, or for ctx to end.
+func (s *Store) await(ctx context.Context, done <-chan error) error {
 	select {
 	case err := <-done:
 		return err
