@@ -94,11 +94,11 @@
 //
 // # Durability
 //
-// The receiver answers only after Store.Record returned for every event:
-// with sync durability, after their commit. By default the events of a
-// request are handed over concurrently (Options.Workers) so they share
+// The receiver answers only after Store.RecordAll returned for every
+// event: with sync durability, after their commit. The events of a
+// request are handed over together, in request order, so they share
 // group commits. With Options.Async (async durability) they are handed
-// over one by one, in request order, and the answer waits until the store
+// over paceChunk at a time, and the answer waits until the store
 // has committed as many records as the request added (pace.go): a flood
 // slows the exporter instead of overflowing the queue into gap records.
 //

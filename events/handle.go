@@ -9,8 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/evidence-proxy/evidence-proxy/evidence"
@@ -115,57 +113,29 @@ func storeFailure(failed, total int, err error) string {
 
 // commit hands recs to the store and returns how many it refused and the
 // first error. The wait is bounded by CommitTimeout, not by the client:
-// events a client sent are committed even if it hangs up.
+// events a client sent are committed even if it hangs up. With sync
+// durability the request's events are handed over together, in order, so
+// they share group commits and one goroutine encodes them: a large batch
+// takes at most one core from the calls.
 func (r *Receiver) commit(recs []*evidence.Record) (int, error) {
 	if len(recs) == 0 {
 		return 0, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.opts.CommitTimeout)
 	defer cancel()
-	var failed atomic.Int64
+	var failed int
 	var first error
-	var once sync.Once
-	record := func(rec *evidence.Record) bool {
-		err := r.store.Record(ctx, rec)
-		if err != nil {
-			failed.Add(1)
-			once.Do(func() { first = err })
-		}
-		return err == nil
+	if r.opts.Async {
+		failed, first = r.commitPaced(ctx, recs)
+	} else {
+		failed, first = r.store.RecordAll(ctx, recs)
 	}
-	switch {
-	case r.opts.Async:
-		r.commitPaced(ctx, recs, record)
-	case len(recs) == 1:
-		record(recs[0])
-	default:
-		r.commitConcurrently(recs, record)
-	}
-	if n := failed.Load(); n > 0 {
-		r.metrics.uncommitted.Add(float64(n))
-		r.log.warn("events not recorded", "count", n, "err", first)
-		return int(n), first
+	if failed > 0 {
+		r.metrics.uncommitted.Add(float64(failed))
+		r.log.warn("events not recorded", "count", failed, "err", first)
+		return failed, first
 	}
 	return 0, nil
-}
-
-// commitConcurrently runs record over recs on up to Workers goroutines,
-// and returns when all are done.
-func (r *Receiver) commitConcurrently(recs []*evidence.Record, record func(*evidence.Record) bool) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(r.opts.Workers, len(recs)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(recs) {
-					return
-				}
-				record(recs[i])
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // readBody reads the request body into buf, undoing gzip, within

@@ -2,6 +2,7 @@ package events
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -131,17 +132,23 @@ func byName(recs []*evidence.Record) map[string]*evidence.Record {
 	return m
 }
 
-// fakeStore is a Store whose Record and Healthy are functions.
+// fakeStore is a Store whose per-record Record and Healthy are functions.
 type fakeStore struct {
 	record  func(context.Context, *evidence.Record) error
 	healthy func() error
 }
 
-func (f *fakeStore) Record(ctx context.Context, r *evidence.Record) error {
+func (f *fakeStore) RecordAll(ctx context.Context, recs []*evidence.Record) (failed int, first error) {
 	if f.record == nil {
-		return nil
+		return 0, nil
 	}
-	return f.record(ctx, r)
+	for _, r := range recs {
+		if err := f.record(ctx, r); err != nil {
+			failed++
+			first = cmp.Or(first, err)
+		}
+	}
+	return failed, first
 }
 
 func (f *fakeStore) Healthy() error {

@@ -54,18 +54,14 @@ type Options struct {
 	// RetryAfter is the Retry-After sent with 429 and 503 answers.
 	// Default 1s.
 	RetryAfter time.Duration
-	// Async says the store's Record only queues (async durability). The
-	// events of a request are then handed over one by one, in request
-	// order, and the receiver paces itself on the store's head (see
+	// Async says the store only queues (async durability). The events
+	// of a request are then handed over in request order, a chunk at a
+	// time, and the receiver paces itself on the store's head (see
 	// pace.go) so that a burst slows the exporter rather than overflowing
-	// the queue. When false (sync durability, the default) up to Workers
-	// events of a request are handed over at once, so they share group
-	// commits; their order in the chain may then differ from the
-	// request's (Event.Time keeps the app's order).
+	// the queue. When false (sync durability, the default) a request's
+	// events are handed over together, in order, so they share group
+	// commits.
 	Async bool
-	// Workers is how many events of one request are handed to the store
-	// at once when not Async. Default 64.
-	Workers int
 	// CommitTimeout bounds the wait for the store to take a request's
 	// events. It is not the client's context: a client that hangs up
 	// does not stop events it sent from being committed. Default 30s.
@@ -94,7 +90,6 @@ const (
 	defaultMaxConcurrent      = 4
 	defaultAdmissionWait      = 100 * time.Millisecond
 	defaultRetryAfter         = time.Second
-	defaultWorkers            = 64
 	defaultCommitTimeout      = 30 * time.Second
 	// maxNameBytes caps an event name; a longer name is rejected, since
 	// a cut name would be another name.
@@ -110,7 +105,6 @@ func (o Options) withDefaults() Options {
 	setDefault(&o.MaxConcurrentRequests, defaultMaxConcurrent)
 	setDefault(&o.AdmissionWait, defaultAdmissionWait)
 	setDefault(&o.RetryAfter, defaultRetryAfter)
-	setDefault(&o.Workers, defaultWorkers)
 	setDefault(&o.CommitTimeout, defaultCommitTimeout)
 	setDefault(&o.ReadHeaderTimeout, 10*time.Second)
 	setDefault(&o.ReadTimeout, 30*time.Second)

@@ -1,7 +1,9 @@
 package events
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -64,20 +66,24 @@ func (p *pacer) backlog(head uint64) uint64 {
 	return p.queued - done
 }
 
-// commitPaced hands recs over one by one, in order, pacing on the head.
-func (r *Receiver) commitPaced(ctx context.Context, recs []*evidence.Record, record func(*evidence.Record) bool) {
+// commitPaced hands recs over in order, paceChunk at a time, pacing on
+// the head; it returns how many the store did not take and the first
+// error.
+func (r *Receiver) commitPaced(ctx context.Context, recs []*evidence.Record) (failed int, first error) {
 	hr, ok := r.store.(headReader)
-	for i, rec := range recs {
-		if ok && i%paceChunk == 0 {
+	for chunk := range slices.Chunk(recs, paceChunk) {
+		if ok {
 			r.awaitBacklog(ctx, hr)
 		}
-		if record(rec) {
-			r.pace.add(1)
-		}
+		n, err := r.store.RecordAll(ctx, chunk)
+		r.pace.add(uint64(len(chunk) - n))
+		failed += n
+		first = cmp.Or(first, err)
 	}
 	if ok {
 		r.awaitBacklog(ctx, hr)
 	}
+	return failed, first
 }
 
 // awaitBacklog waits until at most paceAhead queued events are not yet

@@ -17,9 +17,10 @@ import (
 // store redacts every record it is given, events included, before
 // anything touches disk.
 type Store interface {
-	// Record commits rec (sync durability: returns once it is durable)
-	// or queues it (async).
-	Record(ctx context.Context, rec *evidence.Record) error
+	// RecordAll commits recs in order (sync durability: returns once
+	// they are durable) or queues them (async), and returns how many it
+	// did not take and the first error.
+	RecordAll(ctx context.Context, recs []*evidence.Record) (failed int, err error)
 	// Healthy returns an error while the store cannot commit.
 	Healthy() error
 }
