@@ -57,3 +57,60 @@ func TestAsyncRecordsShareCommits(t *testing.T) {
 		})
 	}
 }
+
+// intervalTimer is an Options.After for CommitInterval waits that the
+// test fires; it counts the waits asked for.
+type intervalTimer struct {
+	mu    sync.Mutex
+	asked int
+	fire  chan time.Time
+}
+
+func (it *intervalTimer) after(time.Duration) <-chan time.Time {
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	it.asked++
+	return it.fire
+}
+
+func (it *intervalTimer) count() int {
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	return it.asked
+}
+
+// TestAsyncFullBatchDoesNotWait: records queued while a commit runs fill
+// whole batches, and the writer commits them without waiting for the
+// interval (the wait would only cap async throughput at maxBatch records
+// per interval); only the short remainder waits.
+func TestAsyncFullBatchDoesNotWait(t *testing.T) {
+	g := newGate()
+	defer g.release()
+	timer := &intervalTimer{fire: make(chan time.Time)}
+	s := openTestStore(t, Options{Durability: Async, CommitInterval: time.Hour, After: timer.after,
+		CommitHook: g.hook, QueueSize: 4 * maxBatch})
+	t.Cleanup(func() { close(timer.fire) }) // before the store's Close: no wait outlives the test
+	ctx := context.Background()
+	now := time.Now()
+	if err := s.Record(ctx, sampleRecord(0, now, 50)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first wait", func() bool { return timer.count() == 1 })
+	timer.fire <- now
+	<-g.entered // the first commit holds; the next records queue up
+	const queued = 2*maxBatch + 10
+	for i := range queued {
+		if err := s.Record(ctx, sampleRecord(1+i, now, 50)); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+	}
+	g.release()
+	// Two full batches commit at once; the ten left over wait.
+	waitFor(t, "two full batches", func() bool { seq, _ := s.Head(); return seq == 1+2*maxBatch })
+	waitFor(t, "the remainder's wait", func() bool { return timer.count() == 2 })
+	timer.fire <- now
+	waitFor(t, "the remainder", func() bool { seq, _ := s.Head(); return seq == 1+queued })
+	if n := timer.count(); n != 2 {
+		t.Errorf("%d interval waits, want 2 (the first record, the remainder)", n)
+	}
+}

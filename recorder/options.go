@@ -89,8 +89,9 @@ type Options struct {
 	InitialMmapSize int
 	// CommitInterval, with async durability, is how long the writer
 	// lets records gather after the first one arrives, so that many share
-	// one transaction and one fsync. It bounds what a crash can lose on
-	// top of the queue. Default 5ms; sync durability never waits (each
+	// one transaction and one fsync (not when a full batch is queued
+	// already). It bounds what a crash can lose on top of the queue.
+	// Default 5ms; sync durability never waits (each
 	// commit takes whatever queued while the previous one was syncing).
 	// Negative: never wait.
 	CommitInterval time.Duration
@@ -98,8 +99,9 @@ type Options struct {
 	// doubles up to 5s, so a store that can commit again is found within
 	// 5s. Default 100ms.
 	RetryInterval time.Duration
-	// After is the timer of the retry backoff. Default time.After; tests
-	// pass one they fire themselves.
+	// After is the store's timer: the retry backoff and the async
+	// CommitInterval. Default time.After; tests pass one they fire
+	// themselves.
 	After func(d time.Duration) <-chan time.Time
 	// SnapshotReserve is the free space a snapshot must leave in the
 	// store's directory once its temporary copy is written, so that a

@@ -124,7 +124,8 @@ func TestOutageCountsRefusalsAndEndsWithOneGapRecord(t *testing.T) {
 			f := &faults{}
 			timer := newRetryTimer()
 			clock := &manualClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-			s := openTestStore(t, Options{Durability: d, CommitHook: f.hook, After: timer.after, Now: clock.Now})
+			s := openTestStore(t, Options{Durability: d, CommitHook: f.hook, After: timer.after, Now: clock.Now,
+				CommitInterval: -1}) // the timer is for retries only
 			ctx := context.Background()
 			if err := s.Record(ctx, sampleRecord(0, clock.Now(), 100)); err != nil {
 				t.Fatal(err)
