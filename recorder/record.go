@@ -37,29 +37,43 @@ import (
 // async mode (or after an error) must not read it either. Redaction never
 // modifies the header maps or structs rec points to; it replaces them.
 func (s *Store) Record(ctx context.Context, rec *evidence.Record) error {
+	j, err := s.admit(rec)
+	if j == nil {
+		return err
+	}
 	done := s.doneChan(1)
-	if wait, err := s.submit(ctx, rec, done); !wait {
+	if wait, err := s.enqueue(ctx, j, done); !wait {
 		return err
 	}
 	return s.await(ctx, done)
 }
 
 // RecordAll records recs in order, each as Record does, and returns how
-// many were not recorded and the first error. In sync mode it queues
-// every record before it waits for any, so that they share group commits
-// and stay in request order in the chain (records of other producers may
-// sit between them); ctx bounds the whole wait.
+// many were not recorded and the first error. It prepares every record
+// before it queues any, and in sync mode queues every record before it
+// waits for any, so that they share group commits (the writer would
+// otherwise commit the first alone while the rest are still encoded) and
+// stay in request order in the chain (records of other producers may sit
+// between them); ctx bounds the whole wait.
 func (s *Store) RecordAll(ctx context.Context, recs []*evidence.Record) (failed int, first error) {
-	done := s.doneChan(len(recs))
 	note := func(err error) {
 		if err != nil {
 			failed++
 			first = cmp.Or(first, err)
 		}
 	}
-	waiting := 0
+	jobs := make([]*job, 0, len(recs))
 	for _, rec := range recs {
-		wait, err := s.submit(ctx, rec, done)
+		j, err := s.admit(rec)
+		note(err)
+		if j != nil {
+			jobs = append(jobs, j)
+		}
+	}
+	done := s.doneChan(len(jobs))
+	waiting := 0
+	for _, j := range jobs {
+		wait, err := s.enqueue(ctx, j, done)
 		if wait {
 			waiting++
 		}
@@ -71,22 +85,29 @@ func (s *Store) RecordAll(ctx context.Context, recs []*evidence.Record) (failed 
 	return failed, first
 }
 
-// submit does Record's work up to the wait: wait is true when rec was
-// queued for a sync commit whose outcome will arrive on done (a channel
-// with room for it); otherwise err is Record's result.
-func (s *Store) submit(ctx context.Context, rec *evidence.Record, done chan error) (wait bool, err error) {
+// admit does the producer's work before queueing: it returns the job of
+// rec, or no job and Record's result (an error, or nil for a refusal
+// counted during an outage).
+func (s *Store) admit(rec *evidence.Record) (*job, error) {
 	if s.readOnly {
-		return false, ErrReadOnly
+		return nil, ErrReadOnly
 	}
 	if s.health.Load() != nil && isRefusal(rec) && s.refusals.count() {
-		return false, nil
+		return nil, nil
 	}
 	j, err := s.prepare(rec)
 	if err != nil {
 		s.countError("encode")
 		s.loseRecords(1)
-		return false, fmt.Errorf("record: %w", err)
+		return nil, fmt.Errorf("record: %w", err)
 	}
+	return j, nil
+}
+
+// enqueue queues j: wait is true when it was queued for a sync commit
+// whose outcome will arrive on done (a channel with room for it);
+// otherwise err is Record's result.
+func (s *Store) enqueue(ctx context.Context, j *job, done chan error) (wait bool, err error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {

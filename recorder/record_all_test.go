@@ -19,9 +19,10 @@ func sampleRecords(from, n int, clock *testClock) []*evidence.Record {
 	return recs
 }
 
-// TestRecordAllSharesCommitsInOrder: a sync RecordAll queues every record
-// before it waits, so a hundred records take a few commits (one by one
-// they would take a hundred) and keep their order in the chain.
+// TestRecordAllSharesCommitsInOrder: a sync RecordAll prepares every
+// record, then queues them all before it waits, so a hundred records share
+// one commit (one by one they would take a hundred; prepared one by one
+// and queued as they come, two to seven) and keep their order in the chain.
 func TestRecordAllSharesCommitsInOrder(t *testing.T) {
 	clock := &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	var commits atomic.Int64
@@ -35,8 +36,8 @@ func TestRecordAllSharesCommitsInOrder(t *testing.T) {
 			t.Fatalf("record %d sealed as Seq %d: request order lost", i, rec.Seq)
 		}
 	}
-	if n := commits.Load(); n > 50 {
-		t.Errorf("100 records took %d commits; they should share group commits", n)
+	if n := commits.Load(); n > 2 {
+		t.Errorf("100 records took %d commits; they should share one (two if the writer wakes between sends)", n)
 	}
 	if err := s.VerifyChain(context.Background()); err != nil {
 		t.Errorf("VerifyChain: %v", err)
