@@ -47,7 +47,11 @@ func (r *Receiver) handleOTLP(a answerer, req *http.Request, body []byte, enc en
 		a.fail(http.StatusBadRequest, err.Error())
 		return
 	}
-	recs, rejected := r.otlpRecords(lreq, received, req.RemoteAddr)
+	// A log record is part of the protobuf request, so none can exceed
+	// the per-event limit when the whole request does not: measuring each
+	// is only needed beyond it, or for JSON.
+	measure := enc == encJSON || len(body) > r.opts.MaxEventBytes
+	recs, rejected := r.otlpRecords(lreq, measure, received, req.RemoteAddr)
 	r.countRejected(rejected)
 	if failed, err := r.commit(recs); failed > 0 {
 		a.retryLater(http.StatusServiceUnavailable, r.opts.RetryAfter, storeFailure(failed, len(recs), err))

@@ -58,8 +58,9 @@ type indexed struct {
 }
 
 // otlpRecords turns every log record of req into an event record, or a
-// rejection that says where the log record was.
-func (r *Receiver) otlpRecords(req *collogspb.ExportLogsServiceRequest, received time.Time, client string) ([]*evidence.Record, []indexed) {
+// rejection that says where the log record was; measure says whether the
+// size of each log record must be checked against the per-event limit.
+func (r *Receiver) otlpRecords(req *collogspb.ExportLogsServiceRequest, measure bool, received time.Time, client string) ([]*evidence.Record, []indexed) {
 	var recs []*evidence.Record
 	var rejected []indexed
 	for i, rl := range req.GetResourceLogs() {
@@ -67,7 +68,7 @@ func (r *Receiver) otlpRecords(req *collogspb.ExportLogsServiceRequest, received
 		res := capObject(keyValueMembers(rl.GetResource().GetAttributes(), 0, &rcut), r.opts.MaxAttributesBytes, r.opts.MaxValueBytes, &rcut)
 		for j, sl := range rl.GetScopeLogs() {
 			for k, lr := range sl.GetLogRecords() {
-				d, rej := otlpDraft(lr)
+				d, rej := otlpDraft(lr, measure)
 				var rec *evidence.Record
 				if rej == nil {
 					d.resource, d.cut = res, d.cut || rcut
@@ -85,9 +86,13 @@ func (r *Receiver) otlpRecords(req *collogspb.ExportLogsServiceRequest, received
 }
 
 // otlpDraft decodes one log record. The name is the record's event_name,
-// else its event.name string attribute.
-func otlpDraft(lr *logspb.LogRecord) (*draft, *rejection) {
-	d := &draft{source: evidence.EventSourceOTLP, name: lr.GetEventName(), size: proto.Size(lr)}
+// else its event.name string attribute. Its size is measured only when
+// measure is set (else it is known to be within the limit).
+func otlpDraft(lr *logspb.LogRecord, measure bool) (*draft, *rejection) {
+	d := &draft{source: evidence.EventSourceOTLP, name: lr.GetEventName()}
+	if measure {
+		d.size = proto.Size(lr)
+	}
 	d.attrs = keyValueMembers(lr.GetAttributes(), 0, &d.cut)
 	if d.name == "" {
 		if m, ok := findMember(d.attrs, AttrEventName); ok && len(m.raw) > 0 && m.raw[0] == '"' {

@@ -277,3 +277,40 @@ func answerText(t testing.TB, path string, header map[string]string, raw []byte)
 	}
 	return st.GetMessage()
 }
+
+// TestEventSizeLimitAtTheBoundary: a log record one byte over the
+// per-event limit is rejected even when it is all the request holds (the
+// receiver measures each record only when the request exceeds the limit),
+// and one exactly at the limit is stored.
+func TestEventSizeLimitAtTheBoundary(t *testing.T) {
+	const limit = 2048
+	sized := func(n int) *logspb.LogRecord {
+		lr := named("card.shown", kv("blob", str("")))
+		pad := n - proto.Size(lr)
+		lr = named("card.shown", kv("blob", str(strings.Repeat("x", pad))))
+		for proto.Size(lr) > n { // the length prefix grew with the string
+			pad--
+			lr = named("card.shown", kv("blob", str(strings.Repeat("x", pad))))
+		}
+		if proto.Size(lr) != n {
+			t.Fatalf("could not build a log record of %d bytes", n)
+		}
+		return lr
+	}
+	for _, tc := range []struct {
+		size     int
+		rejected int64
+	}{{limit, 0}, {limit + 1, 1}} {
+		store := openStore(t, recorder.Sync)
+		_, url := startReceiver(t, store, Options{MaxEventBytes: limit})
+		code, _, raw := post(t, url+PathOTLPLogs, mustProto(t, logsRequest(sized(tc.size))), map[string]string{"Content-Type": "application/x-protobuf"})
+		var resp collogspb.ExportLogsServiceResponse
+		if err := proto.Unmarshal(raw, &resp); code != 200 || err != nil {
+			t.Fatalf("size %d: answer %d, %v", tc.size, code, err)
+		}
+		stored := int64(len(storedEvents(t, store)))
+		if got := resp.GetPartialSuccess().GetRejectedLogRecords(); got != tc.rejected || stored != 1-tc.rejected {
+			t.Errorf("log record of %d bytes (limit %d): rejected %d, stored %d; want %d rejected", tc.size, limit, got, stored, tc.rejected)
+		}
+	}
+}
