@@ -92,23 +92,28 @@ func BenchmarkReceiveOTLP(b *testing.B) {
 // batch (decode, map, cap, build records), with a store that takes
 // records for free and no network.
 func BenchmarkHandleOTLP(b *testing.B) {
+	benchmarkHandle(b, PathOTLPLogs, "application/x-protobuf", sdkBatch(b), 512)
+}
+
+// benchmarkHandle posts body (holding n events) to the receiver's path
+// over and over, with a free store and no network.
+func benchmarkHandle(b *testing.B, path, contentType string, body []byte, n int) {
 	r, err := New(&fakeStore{}, Options{Async: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	body := sdkBatch(b)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:4318"+PathOTLPLogs, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-protobuf")
+		req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:4318"+path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
 		w := httptest.NewRecorder()
 		r.ServeHTTP(w, req)
 		if w.Code != http.StatusOK {
-			b.Fatalf("status %d", w.Code)
+			b.Fatalf("status %d: %s", w.Code, w.Body)
 		}
 	}
-	b.ReportMetric(float64(b.N*512)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
 }
 
 // jsonBatch is a POST /events body of n entries like a shell script's or
@@ -129,21 +134,5 @@ func jsonBatch(n int) []byte {
 // BenchmarkHandleEvents measures the receiver's own work per POST /events
 // request of 50 entries, with a store that takes records for free.
 func BenchmarkHandleEvents(b *testing.B) {
-	r, err := New(&fakeStore{}, Options{Async: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	body := jsonBatch(50)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:4318"+PathEvents, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		r.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			b.Fatalf("status %d: %s", w.Code, w.Body)
-		}
-	}
-	b.ReportMetric(float64(b.N*50)/b.Elapsed().Seconds(), "events/s")
+	benchmarkHandle(b, PathEvents, "application/json", jsonBatch(50), 50)
 }

@@ -91,9 +91,9 @@ type Options struct {
 	// lets records gather after the first one arrives, so that many share
 	// one transaction and one fsync (not when a full batch is queued
 	// already). It bounds what a crash can lose on top of the queue.
-	// Default 5ms; sync durability never waits (each
-	// commit takes whatever queued while the previous one was syncing).
-	// Negative: never wait.
+	// Default 5ms; sync durability never waits (each commit takes
+	// whatever queued while the previous one was syncing). Negative:
+	// never wait.
 	CommitInterval time.Duration
 	// RetryInterval is the first wait before retrying a failed commit; it
 	// doubles up to 5s, so a store that can commit again is found within
