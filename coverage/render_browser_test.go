@@ -2,7 +2,6 @@ package coverage
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -13,56 +12,24 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/evidence-proxy/evidence-proxy/internal/browsertest"
 )
 
 // These tests load the HTML report in headless Chromium and check what a
 // person would see: the parsed page, the laid-out charts, that nothing is
 // fetched from anywhere, and a screenshot that is not blank.
 
-// chromium returns the path of the Chromium binary. A missing browser
-// fails the test in CI (CI=true) and skips it elsewhere.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium not installed: the HTML report must be checked in a browser in CI (apt-get install chromium)")
-	}
-	t.Skip("chromium not installed: apt-get install chromium to run the browser tests")
-	return ""
-}
-
 // runChromium runs headless Chromium with a fresh profile and returns its
 // standard output.
 func runChromium(t *testing.T, args ...string) []byte {
 	t.Helper()
-	bin := chromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	base := []string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-extensions", "--disable-default-apps", "--disable-domain-reliability", "--no-pings",
-		"--disable-client-side-phishing-detection", "--disable-features=OptimizationHints,MediaRouter,Translate,NetworkTimeServiceQuerying",
-		"--hide-scrollbars", "--user-data-dir=" + t.TempDir(),
-	}
-	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("run chromium %v: %v\n%s", args, err, stderr.String())
-	}
-	return stdout.Bytes()
+	return browsertest.Run(t, args...)
 }
 
 // writeReportFile renders r into a temporary HTML file and returns its

@@ -1,25 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/evidence-proxy/evidence-proxy/internal/axysemu"
+	"github.com/evidence-proxy/evidence-proxy/internal/browsertest"
 )
 
 // TestLiveCoverageInChromium loads the live /coverage page of a running
 // sidecar, under its Content-Security-Policy, in headless Chromium after
 // real calls through it, and checks what a person would see.
 func TestLiveCoverageInChromium(t *testing.T) {
-	browser := chromiumPath(t)
+	browsertest.Path(t)
 	emu, err := axysemu.Start(context.Background(), axysemu.StartOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -49,17 +47,7 @@ func TestLiveCoverageInChromium(t *testing.T) {
 		return strings.Contains(body, `"records": 3`)
 	})
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(), "--dump-dom", "http://"+s.admin+"/coverage")
-	var dom, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &dom, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium: %v\n%s", err, stderr.String())
-	}
-	page := dom.String()
+	page := string(browsertest.Run(t, "--dump-dom", "http://"+s.admin+"/coverage"))
 	for _, want := range []string{"row-1", "L16", "E404", "G2", "<svg", "<details", "/cardholders/{cardholderId}"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the rendered /coverage page lacks %q", want)
@@ -71,18 +59,4 @@ func TestLiveCoverageInChromium(t *testing.T) {
 	if e404 == "" || !strings.Contains(e404, "<li>#2</li>") {
 		t.Errorf("E404 is not shown met with call #2:\n%s", e404)
 	}
-}
-
-// chromiumPath finds Debian's Chromium; missing, it fails in CI and skips
-// elsewhere.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium not installed: /coverage must be checked in a browser in CI (apt-get install chromium)")
-	}
-	t.Skip("chromium not installed: apt-get install chromium to run the browser test")
-	return ""
 }

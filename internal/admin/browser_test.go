@@ -2,7 +2,6 @@ package admin
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"html"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -21,6 +19,7 @@ import (
 	"time"
 
 	"github.com/evidence-proxy/evidence-proxy/coverage"
+	"github.com/evidence-proxy/evidence-proxy/internal/browsertest"
 )
 
 // These tests load the admin listener's pages in headless Chromium, under
@@ -28,42 +27,11 @@ import (
 // page's next steps (violated first, in a screenshot), its evidence links
 // opening the call's record, and its refresh.
 
-// chromium returns the path of the Chromium binary. A missing browser
-// fails the test in CI (CI=true) and skips it elsewhere.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium not installed: the admin pages must be checked in a browser in CI (apt-get install chromium)")
-	}
-	t.Skip("chromium not installed: apt-get install chromium to run the browser tests")
-	return ""
-}
-
 // runChromium runs headless Chromium with a fresh profile, every request
 // going through proxy (the test server), and returns its standard output.
 func runChromium(t *testing.T, proxy string, args ...string) []byte {
 	t.Helper()
-	bin := chromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	base := []string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-extensions", "--disable-default-apps", "--no-pings", "--hide-scrollbars",
-		"--user-data-dir=" + t.TempDir(), "--proxy-server=" + proxy, "--proxy-bypass-list=<-loopback>",
-	}
-	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("run chromium %v: %v\n%s", args, err, stderr.String())
-	}
-	return stdout.Bytes()
+	return browsertest.Run(t, append([]string{"--proxy-server=" + proxy, "--proxy-bypass-list=<-loopback>"}, args...)...)
 }
 
 // liveReport is a report with every status, whose evidence names records
@@ -184,17 +152,7 @@ func TestCoverageRefreshesUnderCSP(t *testing.T) {
 		t.Fatalf("the page has no refresh:\n%.800s", page)
 	}
 	before := ls.count("/coverage")
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, chromium(t), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir="+t.TempDir(),
-		"--proxy-server="+ls.srv.URL, "--proxy-bypass-list=<-loopback>", adminURL+"/coverage")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	defer func() {
-		cancel()
-		_ = cmd.Wait()
-	}()
+	browsertest.Start(t, "--proxy-server="+ls.srv.URL, "--proxy-bypass-list=<-loopback>", adminURL+"/coverage")
 	for deadline := time.Now().Add(30 * time.Second); ls.count("/coverage")-before < 3 && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
 	}
