@@ -54,7 +54,9 @@ func Path(t testing.TB) string {
 // with Chromium's standard error.
 func Run(t testing.TB, args ...string) []byte {
 	t.Helper()
-	b := start(t, 60*time.Second, args)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	b := start(ctx, t, args)
 	err := b.cmd.Wait()
 	b.stop()
 	if err != nil {
@@ -67,26 +69,21 @@ func Run(t testing.TB, args ...string) []byte {
 // running until the test ends; the test's clean-up stops it.
 func Start(t testing.TB, args ...string) {
 	t.Helper()
-	b := start(t, 0, args)
-	t.Cleanup(func() {
-		b.stop()
-		_ = b.cmd.Wait()
-	})
+	t.Cleanup(start(context.Background(), t, args).end)
 }
 
 // browser is one Chromium process group and the profile it writes to.
 type browser struct {
 	t              testing.TB
 	cmd            *exec.Cmd
-	cancel         context.CancelFunc
 	profile        string
 	stdout, stderr bytes.Buffer
 }
 
-// start launches Chromium in a process group of its own. The profile's
-// removal is registered before anything else, so it runs after every
-// other clean-up of the run.
-func start(t testing.TB, timeout time.Duration, args []string) *browser {
+// start launches Chromium in a process group of its own; the group is
+// killed when ctx ends. The profile's removal is registered before
+// anything else, so it runs after every other clean-up of the run.
+func start(ctx context.Context, t testing.TB, args []string) *browser {
 	t.Helper()
 	bin := Path(t)
 	profile, err := os.MkdirTemp("", "browsertest-")
@@ -95,17 +92,11 @@ func start(t testing.TB, timeout time.Duration, args []string) *browser {
 	}
 	b := &browser{t: t, profile: profile}
 	t.Cleanup(b.removeProfile)
-	ctx, cancel := context.Background(), context.CancelFunc(func() {})
-	if timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-	}
-	b.cancel = cancel
 	b.cmd = exec.CommandContext(ctx, bin, append(append(append([]string{}, flags...), "--user-data-dir="+profile), args...)...)
 	b.cmd.Stdout, b.cmd.Stderr = &b.stdout, &b.stderr
 	b.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	b.cmd.Cancel = func() error { return b.killGroup() }
+	b.cmd.Cancel = b.killGroup
 	if err := b.cmd.Start(); err != nil {
-		cancel()
 		t.Fatalf("start chromium: %v", err)
 	}
 	return b
@@ -123,10 +114,15 @@ func (b *browser) killGroup() error {
 
 // stop kills what is left of the group once the run is over.
 func (b *browser) stop() {
-	b.cancel()
 	if err := b.killGroup(); err != nil {
 		b.t.Logf("kill chromium's process group: %v", err)
 	}
+}
+
+// end stops a browser left running and waits for it.
+func (b *browser) end() {
+	b.stop()
+	_ = b.cmd.Wait()
 }
 
 // removeProfile removes the profile, trying again while a killed process

@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -17,8 +18,8 @@ func TestStartLeavesNothingBehind(t *testing.T) {
 	var pid int
 	var profile string
 	t.Run("browser", func(t *testing.T) {
-		b := start(t, 0, []string{"about:blank"})
-		t.Cleanup(func() { b.stop(); _ = b.cmd.Wait() })
+		b := start(context.Background(), t, []string{"about:blank"})
+		t.Cleanup(b.end) // as Start does
 		pid, profile = b.cmd.Process.Pid, b.profile
 		waitFor(t, "the profile's Default directory", func() bool {
 			_, err := os.Stat(filepath.Join(profile, "Default"))
